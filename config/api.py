@@ -1,0 +1,71 @@
+"""The JSON API v1: one NinjaAPI, one router per app, errors as {"code", "detail"}."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from loket.accounts.api import BearerToken
+from loket.accounts.api import router as auth_router
+from loket.booking.api import applicants_router, payments_router
+from loket.booking.api import router as bookings_router
+from loket.core.errors import DomainError
+from loket.offices.api import router as offices_router
+
+api = NinjaAPI(
+    title="Loket API",
+    version="1",
+    description=(
+        "Online appointments at an Indonesian immigration office. Authenticate with "
+        "`POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`. Errors are "
+        '`{"code", "detail"}` with a stable `code`.'
+    ),
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, {"code": exc.code, "detail": str(exc)}, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg")}
+        for e in exc.errors
+    ]
+    detail = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
+    return api.create_response(
+        request, {"code": "invalid_input", "detail": detail, "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return api.create_response(
+        request,
+        {"code": "unauthorized", "detail": "Send a valid bearer token: POST /api/v1/auth/token."},
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "detail": "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(
+        request, {"code": "bad_request", "detail": str(exc)}, status=exc.status_code
+    )
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/offices", offices_router)
+api.add_router("/applicants", applicants_router)
+api.add_router("/bookings", bookings_router)
+api.add_router("/payments", payments_router)

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: an applicant (who may apply for up to 5 people) or a staff member."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+SEX_CHOICES = [("M", _("male")), ("F", _("female"))]
+
+
+class Applicant(models.Model):
+    """A person an account applies for. `position` 1..5 holds the cap in the database."""
+
+    account = models.ForeignKey(User, on_delete=models.CASCADE, related_name="applicants")
+    position = models.PositiveSmallIntegerField()
+    nik = models.CharField("NIK", max_length=16)
+    name = models.CharField(_("name"), max_length=150)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=SEX_CHOICES)
+    phone = models.CharField(_("phone"), max_length=20)
+    domicile_regency = models.CharField(
+        _("regency of domicile (KTP)"), max_length=4, help_text="e.g. 3215 (Kab. Karawang)"
+    )
+    married = models.BooleanField(_("married"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "nik"], name="applicant_unique_nik_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "position"], name="applicant_unique_position_per_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1)
+                & Q(position__lte=settings.LOKET_MAX_APPLICANTS_PER_ACCOUNT),
+                name="applicant_position_within_cap",
+            ),
+            models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="applicant_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"), name="applicant_nik_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients. Only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user}"
+
+
+class EmailVerification(models.Model):
+    """A one-time code sent by e-mail to verify an account. Only a hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verifications")
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"verification of {self.user_id}"

@@ -1,0 +1,274 @@
+"""Account writes: registration, verification, API tokens, the people an account applies for."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from loket.accounts.models import ApiToken, Applicant, EmailVerification, User
+from loket.core import audit, clock
+from loket.core.errors import DomainError, InvalidInput
+from loket.identity import regions
+from loket.identity.nik import parse_nik
+from loket.notifications.services import enqueue_message
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    status = 409
+    message = _("An account with this e-mail address already exists. Log in instead.")
+
+
+class EmailInvalid(InvalidInput):
+    code = "email_invalid"
+    message = _("Enter a valid e-mail address, like nama@contoh.id.")
+
+
+class PasswordRejected(InvalidInput):
+    code = "password_rejected"
+    message = _("Choose a stronger password.")
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    message = _("The e-mail address or password is wrong.")
+
+
+class EmailNotVerified(DomainError):
+    code = "email_not_verified"
+    status = 403
+    message = _("Verify your e-mail address first: enter the code we sent you.")
+
+
+class VerificationFailed(DomainError):
+    code = "verification_failed"
+    status = 400
+    message = _("The code is wrong or has expired. Ask for a new code.")
+
+
+class ApplicantLimitReached(DomainError):
+    code = "applicant_limit_reached"
+    status = 409
+    message = _("An account may apply for at most 5 people.")
+
+
+class RegencyInvalid(InvalidInput):
+    code = "regency_invalid"
+    message = _("Enter the regency code from the KTP address, e.g. 32.15 for Kab. Karawang.")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _send_verification_code(user: User) -> str:
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = clock.now()
+    EmailVerification.objects.create(
+        user=user,
+        code_hash=make_password(code),
+        expires_at=now + dt.timedelta(minutes=settings.LOKET_VERIFICATION_CODE_MINUTES),
+        created_at=now,
+    )
+    enqueue_message(
+        dedupe_key=f"verify:{user.pk}:{now.timestamp()}",
+        recipient=user.email,
+        subject=_t("Your Loket verification code"),
+        body=_t("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
+        % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES},
+    )
+    return code
+
+
+def register_account(*, email: str, password: str, full_name: str = "") -> User:
+    """Create an unverified account and e-mail it a verification code."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise EmailInvalid() from None
+    try:
+        validate_password(password or "", User(email=email, full_name=full_name))
+    except ValidationError as exc:
+        raise PasswordRejected(" ".join(str(m) for m in exc.messages)) from None
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name[:150]
+            )
+            audit.record(action="account.registered", obj=user, actor=user)
+            _send_verification_code(user)
+    except IntegrityError:
+        raise EmailTaken() from None
+    return user
+
+
+def resend_verification(*, email: str) -> None:
+    user = User.objects.filter(
+        email=(email or "").strip().lower(), email_verified_at__isnull=True
+    ).first()
+    if user is not None:
+        with transaction.atomic():
+            _send_verification_code(user)
+
+
+def verify_email(*, email: str, code: str) -> User:
+    """Mark the account verified if `code` is its latest unexpired code (5 tries per code)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=(email or "").strip().lower()).first()
+        if user is None:
+            raise VerificationFailed()
+        if user.is_verified:
+            return user
+        pending = (
+            EmailVerification.objects.filter(
+                user=user, used_at__isnull=True, expires_at__gt=clock.now()
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if pending is None or pending.attempts >= 5:
+            raise VerificationFailed()
+        matched = check_password((code or "").strip(), pending.code_hash)
+        if matched:
+            now = clock.now()
+            pending.used_at = now
+            pending.save(update_fields=["used_at"])
+            user.email_verified_at = now
+            user.save(update_fields=["email_verified_at"])
+            audit.record(action="account.verified", obj=user, actor=user)
+        else:
+            # Committed: a wrong code counts even though the request fails.
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])
+    if not matched:
+        raise VerificationFailed()
+    return user
+
+
+def create_verified_account(*, email: str, password: str, full_name: str = "", actor=None) -> User:
+    """Assisted registration at the office: the account is verified at once."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise EmailInvalid() from None
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, email_verified_at=clock.now()
+            )
+            audit.record(
+                action="account.created_assisted",
+                obj=user,
+                actor=actor,
+                actor_label=None if actor else "command",
+            )
+    except IntegrityError:
+        raise EmailTaken() from None
+    return user
+
+
+def issue_token(*, email: str, password: str) -> str:
+    """Check the credentials and return a new bearer token (shown once, stored as a digest)."""
+    user = authenticate(username=(email or "").strip().lower(), password=password or "")
+    if user is None:
+        raise InvalidCredentials()
+    if not user.is_verified:
+        raise EmailNotVerified()
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, digest=_digest(token), created_at=clock.now())
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(token), revoked_at__isnull=True)
+        .first()
+    )
+    if row is None or not row.user.is_active or not row.user.is_verified:
+        return None
+    return row.user
+
+
+def revoke_token(*, token: str) -> None:
+    ApiToken.objects.filter(digest=_digest(token), revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+
+
+def save_applicant(
+    *,
+    account: User,
+    nik: str,
+    name: str,
+    birth_date: dt.date,
+    sex: str,
+    phone: str,
+    domicile_regency: str,
+    married: bool = False,
+    today: dt.date,
+) -> Applicant:
+    """Add a person to the account, or update the one with this NIK. Locks the account row.
+
+    Call inside a transaction. The cap of 5 is held by `position` 1..5 in the database.
+    """
+    info = parse_nik(nik, declared_birth_date=birth_date, today=today)
+    if sex and sex != info.sex:
+        raise InvalidInput(
+            _("The sex does not match the NIK (for women the day in the NIK is +40).")
+        )
+    regency = regions.normalize_regency(domicile_regency)
+    if regency is None:
+        raise RegencyInvalid()
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("Enter the name as written on the KTP."))
+    phone = (phone or "").strip()
+    if not phone or not phone.lstrip("+").isdigit() or not 8 <= len(phone.lstrip("+")) <= 15:
+        raise InvalidInput(_("Enter a phone number of 8 to 15 digits, e.g. 081234567890."))
+    User.objects.select_for_update().filter(pk=account.pk).first()
+    fields = {
+        "name": name[:150],
+        "birth_date": info.birth_date,
+        "sex": info.sex,
+        "phone": phone,
+        "domicile_regency": regency,
+        "married": married,
+    }
+    existing = Applicant.objects.filter(account=account, nik=info.nik).first()
+    if existing is not None:
+        before = {k: str(getattr(existing, k)) for k in fields}
+        changed = {k: v for k, v in fields.items() if getattr(existing, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(existing, k, v)
+            existing.save(update_fields=list(changed))
+            audit.record(
+                action="applicant.updated",
+                obj=existing,
+                actor=account,
+                before=before,
+                after={k: str(v) for k, v in changed.items()},
+            )
+        return existing
+    taken = set(Applicant.objects.filter(account=account).values_list("position", flat=True))
+    free = [p for p in range(1, settings.LOKET_MAX_APPLICANTS_PER_ACCOUNT + 1) if p not in taken]
+    if not free:
+        raise ApplicantLimitReached()
+    applicant = Applicant.objects.create(account=account, nik=info.nik, position=free[0], **fields)
+    audit.record(action="applicant.added", obj=applicant, actor=account)
+    return applicant

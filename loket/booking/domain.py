@@ -1,0 +1,36 @@
+"""Pure booking rules: codes, passport validity, which tariff applies, reschedule deadline."""
+
+import datetime as dt
+import secrets
+
+from loket.identity.nik import age_on
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+CODE_LENGTH = 10
+
+
+def new_booking_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_billing_code() -> str:
+    """A 15-digit billing code (SIMPONI shape), never starting with 0."""
+    return str(10**14 + secrets.randbelow(9 * 10**14))
+
+
+def validity_years(*, birth_date: dt.date, on: dt.date, married: bool) -> int:
+    """10 years from age 17 or when married, otherwise 5."""
+    return 10 if married or age_on(birth_date, on) >= 17 else 5
+
+
+def tariff_item(*, passport_type: str, validity: int) -> str:
+    return f"{passport_type}_{validity}"
+
+
+def application_number(*, office_code: str, day: dt.date, booking_id: int) -> str:
+    return f"{office_code}-{day:%y%m%d}-{booking_id:07d}"
+
+
+def may_reschedule(*, appointment: dt.date, today: dt.date, min_days_before: int) -> bool:
+    """Rescheduling is allowed up to `min_days_before` days before the appointment (H-1)."""
+    return today <= appointment - dt.timedelta(days=min_days_before)

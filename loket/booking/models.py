@@ -1,0 +1,173 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from loket.offices.models import ApplicationType, PassportType
+
+
+class Purpose(models.TextChoices):
+    TOURISM = "tourism", _("tourism")
+    UMRAH = "umrah", _("umrah")
+    HAJJ = "hajj", _("hajj")
+    WORK = "work", _("formal work")
+    MIGRANT_WORKER = "migrant_worker", _("migrant worker (PMI)")
+    STUDY = "study", _("study")
+    MEDICAL = "medical", _("medical treatment")
+    APPRENTICESHIP = "apprenticeship", _("apprenticeship")
+    FAMILY_VISIT = "family_visit", _("family visit")
+    BUSINESS = "business", _("business")
+    OTHER = "other", _("other")
+
+
+class BookingStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
+    CONFIRMED = "confirmed", _("confirmed")
+    CHECKED_IN = "checked_in", _("checked in")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired (unpaid)")
+    NO_SHOW = "no_show", _("no-show")
+
+
+# A booking in one of these holds a place in the ledger, and is the NIK's one active booking.
+ACTIVE_STATUSES = [
+    BookingStatus.AWAITING_PAYMENT,
+    BookingStatus.CONFIRMED,
+    BookingStatus.CHECKED_IN,
+]
+
+
+class Booking(models.Model):
+    code = models.CharField(_("booking code"), max_length=12, unique=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    applicant = models.ForeignKey(
+        "accounts.Applicant", on_delete=models.PROTECT, related_name="bookings"
+    )
+    nik = models.CharField("NIK", max_length=16)
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="bookings")
+    channel = models.ForeignKey(
+        "offices.Channel", on_delete=models.PROTECT, related_name="bookings"
+    )
+    slot = models.ForeignKey(
+        "capacity.CapacitySlot", on_delete=models.PROTECT, related_name="bookings"
+    )
+    date = models.DateField(_("date"))
+    window_start = models.TimeField(_("arrival from"))
+    window_end = models.TimeField(_("arrival until"))
+    application_type = models.CharField(
+        _("application type"), max_length=12, choices=ApplicationType.choices
+    )
+    purpose = models.CharField(_("purpose of travel"), max_length=16, choices=Purpose.choices)
+    passport_type = models.CharField(
+        _("passport type"), max_length=12, choices=PassportType.choices
+    )
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=BookingStatus.choices,
+        default=BookingStatus.AWAITING_PAYMENT,
+        db_index=True,
+    )
+    billing_code = models.CharField(_("billing code"), max_length=15, unique=True)
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+    pay_before = models.DateTimeField(_("pay before"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    application_number = models.CharField(
+        _("application number"), max_length=32, unique=True, null=True, blank=True
+    )
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        indexes = [
+            models.Index(fields=["status", "pay_before"], name="booking_hold_expiry"),
+            models.Index(fields=["office", "date"], name="booking_office_date"),
+            models.Index(fields=["account", "-created_at"], name="booking_account_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nik"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="booking_one_active_per_nik",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BookingStatus.values), name="booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(application_type__in=ApplicationType.values),
+                name="booking_application_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values), name="booking_purpose_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(passport_type__in=PassportType.values),
+                name="booking_passport_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_years__in=[5, 10]), name="booking_validity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reschedule_count__lte=1), name="booking_reschedule_at_most_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(billing_code__regex=r"^[0-9]{15}$"), name="booking_billing_code_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["awaiting_payment", "expired"])
+                | Q(paid_at__isnull=False, application_number__isnull=False)
+                | Q(status="cancelled"),
+                name="booking_paid_has_application_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Payment(models.Model):
+    """A payment notice accepted from the gateway; one per billing code."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="payment")
+    billing_code = models.CharField(max_length=15, unique=True)
+    amount = models.PositiveIntegerField()
+    paid_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.billing_code} Rp{self.amount}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a request made with an `Idempotency-Key`, replayed on retries."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=100)
+    request_digest = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "key"], name="idempotency_unique_key_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,619 @@
+"""Booking writes. Every function is one transaction; rows locked are named in its docstring.
+
+Lock order, everywhere: the booking row (if any), then ledger slots in ascending id.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from loket.accounts.models import User
+from loket.accounts.services import save_applicant
+from loket.booking import domain
+from loket.booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    IdempotencyRecord,
+    Payment,
+    Purpose,
+)
+from loket.capacity import services as ledger
+from loket.capacity.models import CapacitySlot
+from loket.core import audit, clock
+from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.notifications.services import enqueue_message
+from loket.offices.domain import DayState, release_moment
+from loket.offices.models import ApplicationType, Channel, PassportType, Tariff
+from loket.offices.selectors import load_channel_plan
+
+QR_SALT = "loket.booking.qr"
+
+
+class BookingNotFound(NotFound):
+    code = "booking_not_found"
+    message = _("There is no such booking.")
+
+
+class ActiveBookingExists(DomainError):
+    code = "active_booking_exists"
+    status = 409
+    message = _("This NIK already has an active booking. Cancel it or use it first.")
+
+
+class WalkInOnly(DomainError):
+    code = "walk_in_only"
+    status = 422
+    message = _(
+        "Lost and damaged passports are served only in person. Come to the office with your "
+        "KTP, KK and the police report (lost) or the damaged passport."
+    )
+
+
+class ApplicationTypeNotOffered(DomainError):
+    code = "application_type_not_offered"
+    status = 422
+    message = _("This service channel does not serve this application type.")
+
+
+class ChannelNotBookable(DomainError):
+    code = "channel_not_bookable"
+    status = 422
+    message = _("This service channel cannot be booked online.")
+
+
+class DatePast(DomainError):
+    code = "date_past"
+    status = 422
+    message = _("This date has passed. Choose a later date.")
+
+
+class DateTooSoon(DomainError):
+    code = "date_too_soon"
+    status = 422
+    message = _("This date is too close. Book at least %(days)s day(s) ahead.")
+
+
+class OfficeClosed(DomainError):
+    code = "office_closed"
+    status = 422
+    message = _("The office is closed on this date. Choose another date.")
+
+
+class NotReleased(DomainError):
+    code = "not_released"
+    status = 422
+    message = _("Places for this date are not released yet. They open on %(opens)s.")
+
+
+class BeyondHorizon(DomainError):
+    code = "beyond_horizon"
+    status = 422
+    message = _("This date is too far ahead. You can book at most %(days)s days ahead.")
+
+
+class BookingNotActive(DomainError):
+    code = "booking_not_active"
+    status = 409
+    message = _("This booking is no longer active.")
+
+
+class RescheduleNotAllowed(DomainError):
+    code = "reschedule_not_allowed"
+    status = 409
+    message = _("A booking can be rescheduled once, no later than the day before the appointment.")
+
+
+class SameSlot(DomainError):
+    code = "same_slot"
+    status = 422
+    message = _("The booking is already for this date and window.")
+
+
+class TariffMissing(DomainError):
+    code = "tariff_missing"
+    status = 503
+    message = _("No fee is configured for this passport type. Contact the office.")
+
+
+class PaymentRejected(DomainError):
+    code = "payment_rejected"
+    status = 400
+    message = _("The payment notice is refused.")
+
+
+class SignatureInvalid(PaymentRejected):
+    code = "signature_invalid"
+    status = 401
+    message = _("The signature of the payment notice is wrong.")
+
+
+class BillingCodeUnknown(PaymentRejected):
+    code = "billing_code_unknown"
+    status = 404
+    message = _("No booking has this billing code.")
+
+
+class BillingCodeExpired(PaymentRejected):
+    code = "billing_code_expired"
+    status = 409
+    message = _("The payment deadline of this billing code has passed.")
+
+
+class AmountMismatch(PaymentRejected):
+    code = "amount_mismatch"
+    status = 409
+    message = _("The amount paid differs from the amount billed.")
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 422
+    message = _("This Idempotency-Key was used for a different request.")
+
+
+class QrInvalid(DomainError):
+    code = "qr_invalid"
+    status = 400
+    message = _("This QR code is not a valid Loket booking proof.")
+
+
+@dataclass(frozen=True)
+class ApplicantData:
+    nik: str
+    name: str
+    birth_date: dt.date
+    sex: str
+    phone: str
+    domicile_regency: str
+    married: bool = False
+
+
+def _check_day(channel: Channel, day: dt.date) -> None:
+    plan = load_channel_plan(channel, day, day)
+    state = plan.state(day)
+    if state == DayState.OPEN:
+        return
+    if state == DayState.PAST:
+        raise DatePast()
+    if state == DayState.TOO_SOON:
+        raise DateTooSoon(days=channel.min_days_ahead)
+    if state == DayState.CLOSED:
+        raise OfficeClosed()
+    if state == DayState.BEYOND_HORIZON:
+        raise BeyondHorizon(days=channel.horizon_days)
+    raise NotReleased(opens=f"{release_moment(plan.policy, day):%d-%m-%Y %H:%M}")
+
+
+def _fee(*, item: str, on: dt.date) -> int:
+    tariff = Tariff.objects.filter(item=item, valid_from__lte=on).order_by("-valid_from").first()
+    if tariff is None:
+        raise TariffMissing()
+    return tariff.amount
+
+
+def _snapshot(booking: Booking) -> dict:
+    return {
+        "status": booking.status,
+        "date": booking.date.isoformat(),
+        "window": booking.window_start.strftime("%H:%M"),
+    }
+
+
+def _transition(booking: Booking, *, to: str, allowed_from: list[str], **fields) -> bool:
+    """Move a booking's status if it is still in `allowed_from`: one conditional UPDATE."""
+    now = clock.now()
+    updated = Booking.objects.filter(pk=booking.pk, status__in=allowed_from).update(
+        status=to, updated_at=now, **fields
+    )
+    if updated:
+        booking.status = to
+        booking.updated_at = now
+        for k, v in fields.items():
+            setattr(booking, k, v)
+    return bool(updated)
+
+
+def book_appointment(
+    *,
+    account: User,
+    channel: Channel,
+    day: dt.date,
+    window_start: dt.time,
+    application_type: str,
+    purpose: str,
+    passport_type: str,
+    applicant: ApplicantData,
+) -> Booking:
+    """Hold a place for an applicant, awaiting payment.
+
+    Locks: the account row (applicant list), then the one ledger slot, last, by a conditional
+    UPDATE just before commit. The NIK's unique index refuses a second active booking.
+    """
+    if not channel.is_bookable_online:
+        raise ChannelNotBookable()
+    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
+        raise WalkInOnly()
+    if application_type not in channel.application_types:
+        raise ApplicationTypeNotOffered()
+    if purpose not in Purpose.values:
+        raise InvalidInput(_("Choose a purpose of travel from the list."))
+    if passport_type not in PassportType.values:
+        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    tz = channel.office.time_zone
+    _check_day(channel, day)
+    slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
+    if slot.used >= slot.capacity:
+        expire_overdue_holds(slot_id=slot.pk)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            person = save_applicant(
+                account=account,
+                nik=applicant.nik,
+                name=applicant.name,
+                birth_date=applicant.birth_date,
+                sex=applicant.sex,
+                phone=applicant.phone,
+                domicile_regency=applicant.domicile_regency,
+                married=applicant.married,
+                today=clock.local_today(tz),
+            )
+            validity = domain.validity_years(
+                birth_date=person.birth_date, on=day, married=person.married
+            )
+            amount = _fee(
+                item=domain.tariff_item(passport_type=passport_type, validity=validity), on=day
+            )
+            booking = Booking.objects.create(
+                code=domain.new_booking_code(),
+                account=account,
+                applicant=person,
+                nik=person.nik,
+                office=channel.office,
+                channel=channel,
+                slot=slot,
+                date=day,
+                window_start=slot.window_start,
+                window_end=slot.window_end,
+                application_type=application_type,
+                purpose=purpose,
+                passport_type=passport_type,
+                validity_years=validity,
+                billing_code=domain.new_billing_code(),
+                amount=amount,
+                pay_before=now + dt.timedelta(minutes=channel.hold_minutes),
+                created_at=now,
+                updated_at=now,
+            )
+            audit.record(
+                action="booking.created",
+                obj=booking,
+                actor=account,
+                office=channel.office,
+                after=_snapshot(booking),
+            )
+            enqueue_message(
+                dedupe_key=f"booking-created:{booking.code}",
+                recipient=account.email,
+                subject=_t("Booking %(code)s: pay before %(deadline)s")
+                % {"code": booking.code, "deadline": _local(booking.pay_before, tz)},
+                body=_t(
+                    "Your place on %(date)s at %(window)s is held until %(deadline)s. "
+                    "Pay Rp%(amount)s with billing code %(billing)s."
+                )
+                % {
+                    "date": f"{day:%d-%m-%Y}",
+                    "window": f"{slot.window_start:%H:%M}",
+                    "deadline": _local(booking.pay_before, tz),
+                    "amount": f"{amount:,}".replace(",", "."),
+                    "billing": booking.billing_code,
+                },
+            )
+            if not ledger.try_take_place(slot_id=slot.pk):
+                raise ledger.QuotaExhausted()
+    except IntegrityError as exc:
+        if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
+            raise ActiveBookingExists() from None
+        raise
+    return booking
+
+
+def _local(moment: dt.datetime, tz: str) -> str:
+    return moment.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+
+
+def get_account_booking(*, account: User, code: str) -> Booking:
+    booking = (
+        Booking.objects.select_related("office", "channel", "applicant")
+        .filter(account=account, code=(code or "").upper())
+        .first()
+    )
+    if booking is None:
+        raise BookingNotFound()
+    return booking
+
+
+def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Booking:
+    """Cancel an active booking before its day and free its place at once.
+
+    Locks: the booking row (conditional UPDATE), then its slot.
+    """
+    booking = get_account_booking(account=account, code=code)
+    today = clock.local_today(booking.office.time_zone)
+    if booking.date < today:
+        raise BookingNotActive()
+    with transaction.atomic():
+        before = _snapshot(booking)
+        if not _transition(
+            booking,
+            to=BookingStatus.CANCELLED,
+            allowed_from=[BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED],
+        ):
+            raise BookingNotActive()
+        ledger.release_place(slot_id=booking.slot_id)
+        audit.record(
+            action="booking.cancelled",
+            obj=booking,
+            actor=actor or account,
+            office=booking.office,
+            before=before,
+            after=_snapshot(booking),
+        )
+    return booking
+
+
+def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: dt.time) -> Booking:
+    """Move a booking to another date and window, once, no later than H-1.
+
+    Locks: the booking row, then both slots in ascending id. If the new window is full the
+    transaction rolls back and the old place is kept.
+    """
+    booking = get_account_booking(account=account, code=code)
+    if booking.status not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
+        raise BookingNotActive()
+    channel = booking.channel
+    today = clock.local_today(booking.office.time_zone)
+    if booking.reschedule_count >= 1 or not domain.may_reschedule(
+        appointment=booking.date, today=today, min_days_before=channel.reschedule_min_days_before
+    ):
+        raise RescheduleNotAllowed()
+    _check_day(channel, day)
+    new_slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
+    if new_slot.pk == booking.slot_id:
+        raise SameSlot()
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
+            raise BookingNotActive()
+        if locked.reschedule_count >= 1:
+            raise RescheduleNotAllowed()
+        before = _snapshot(locked)
+        old_slot_id = locked.slot_id
+        # Ascending slot id: two reschedules crossing each other cannot deadlock.
+        if new_slot.pk < old_slot_id:
+            if not ledger.try_take_place(slot_id=new_slot.pk):
+                raise ledger.QuotaExhausted()
+            ledger.release_place(slot_id=old_slot_id)
+        else:
+            ledger.release_place(slot_id=old_slot_id)
+            if not ledger.try_take_place(slot_id=new_slot.pk):
+                raise ledger.QuotaExhausted()
+        locked.slot = new_slot
+        locked.date = day
+        locked.window_start = new_slot.window_start
+        locked.window_end = new_slot.window_end
+        locked.reschedule_count += 1
+        locked.updated_at = clock.now()
+        locked.save(
+            update_fields=[
+                "slot",
+                "date",
+                "window_start",
+                "window_end",
+                "reschedule_count",
+                "updated_at",
+            ]
+        )
+        audit.record(
+            action="booking.rescheduled",
+            obj=locked,
+            actor=account,
+            office=booking.office,
+            before=before,
+            after=_snapshot(locked),
+        )
+    return locked
+
+
+def expire_overdue_holds(*, slot_id: int | None = None, limit: int = 500) -> int:
+    """End unpaid holds past their deadline and give their places back.
+
+    Each booking is expired by a conditional UPDATE, so a place is freed once even when the
+    worker and a booking request expire the same hold at the same moment.
+    """
+    overdue = Booking.objects.filter(
+        status=BookingStatus.AWAITING_PAYMENT, pay_before__lte=clock.now()
+    )
+    if slot_id is not None:
+        overdue = overdue.filter(slot_id=slot_id)
+    expired = 0
+    for booking in overdue.select_related("office")[:limit]:
+        with transaction.atomic():
+            before = _snapshot(booking)
+            if not _transition(
+                booking, to=BookingStatus.EXPIRED, allowed_from=[BookingStatus.AWAITING_PAYMENT]
+            ):
+                continue
+            ledger.release_place(slot_id=booking.slot_id)
+            audit.record(
+                action="booking.expired",
+                obj=booking,
+                actor_label="system",
+                office=booking.office,
+                before=before,
+                after=_snapshot(booking),
+            )
+            expired += 1
+    return expired
+
+
+def sign_payment_notice(body: bytes) -> str:
+    return hmac.new(settings.PAYMENT_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def qr_payload(booking: Booking) -> str:
+    return signing.dumps(
+        {"c": booking.code, "n": booking.application_number}, salt=QR_SALT, compress=True
+    )
+
+
+def verify_qr(payload: str) -> Booking:
+    """The booking a QR proof stands for; refused if it was not signed by this installation."""
+    try:
+        data = signing.loads(payload or "", salt=QR_SALT)
+        booking = Booking.objects.select_related("office", "applicant").get(
+            code=data["c"], application_number=data["n"]
+        )
+    except (signing.BadSignature, KeyError, TypeError, Booking.DoesNotExist):
+        raise QrInvalid() from None
+    return booking
+
+
+def record_payment(*, body: bytes, signature: str) -> Booking:
+    """Accept the gateway's signed notice and confirm the booking. Idempotent.
+
+    Locks: the booking row (select_for_update), then inserts the unique Payment row.
+    """
+    expected = sign_payment_notice(body)
+    if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
+        raise SignatureInvalid()
+    try:
+        notice = json.loads(body)
+        billing_code = str(notice["billing_code"])
+        amount = notice["amount"]
+        paid_at = dt.datetime.fromisoformat(str(notice["paid_at"]).replace("Z", "+00:00"))
+        if not isinstance(amount, int) or isinstance(amount, bool) or paid_at.tzinfo is None:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput(
+            _(
+                "A payment notice needs billing_code, amount (whole rupiah) and paid_at "
+                "(ISO 8601 with time zone)."
+            )
+        ) from None
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update()
+            .select_related("office", "account")
+            .filter(billing_code=billing_code)
+            .first()
+        )
+        if booking is None:
+            raise BillingCodeUnknown()
+        if amount != booking.amount:
+            raise AmountMismatch()
+        if booking.paid_at is not None:
+            return booking  # the same notice again: already recorded
+        if booking.status != BookingStatus.AWAITING_PAYMENT or paid_at > booking.pay_before:
+            raise BillingCodeExpired()
+        now = clock.now()
+        before = _snapshot(booking)
+        Payment.objects.create(
+            booking=booking,
+            billing_code=billing_code,
+            amount=amount,
+            paid_at=paid_at,
+            received_at=now,
+        )
+        booking.status = BookingStatus.CONFIRMED
+        booking.paid_at = paid_at
+        booking.application_number = domain.application_number(
+            office_code=booking.office.code, day=booking.date, booking_id=booking.pk
+        )
+        booking.updated_at = now
+        booking.save(update_fields=["status", "paid_at", "application_number", "updated_at"])
+        audit.record(
+            action="booking.paid",
+            obj=booking,
+            actor_label="gateway",
+            office=booking.office,
+            before=before,
+            after=_snapshot(booking),
+        )
+        enqueue_message(
+            dedupe_key=f"booking-paid:{booking.code}",
+            recipient=booking.account.email,
+            subject=_t("Booking %(code)s is confirmed") % {"code": booking.code},
+            body=_t(
+                "Your application number is %(number)s. Come on %(date)s between %(start)s and "
+                "%(end)s with your KTP, KK and this proof."
+            )
+            % {
+                "number": booking.application_number,
+                "date": f"{booking.date:%d-%m-%Y}",
+                "start": f"{booking.window_start:%H:%M}",
+                "end": f"{booking.window_end:%H:%M}",
+            },
+        )
+    return booking
+
+
+def request_digest(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_idempotent(*, account: User, key: str | None, payload: dict, action) -> tuple[int, dict]:
+    """Run `action()` -> (status, body) once per (account, key); a retry gets the stored answer.
+
+    The key row is inserted in the same transaction as the action, so a concurrent retry waits
+    on its unique index and then replays the answer instead of booking twice.
+    """
+    if not key:
+        return action()
+    key = key.strip()[:100]
+    digest = request_digest(payload)
+
+    def replay() -> tuple[int, dict] | None:
+        record = IdempotencyRecord.objects.filter(account=account, key=key).first()
+        if record is None:
+            return None
+        if record.request_digest != digest:
+            raise IdempotencyKeyReused()
+        return record.status_code, record.response
+
+    stored = replay()
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                account=account,
+                key=key,
+                request_digest=digest,
+                status_code=0,
+                response={},
+                created_at=clock.now(),
+            )
+            status, body = action()
+            record.status_code, record.response = status, body
+            record.save(update_fields=["status_code", "response"])
+            return status, body
+    except IntegrityError:
+        stored = replay()
+        if stored is None:
+            raise
+        return stored
+
+
+def active_slot_usage(slot: CapacitySlot) -> int:
+    return Booking.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count()

@@ -1,0 +1,42 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CapacitySlot(models.Model):
+    """The ledger: places of one channel, date and arrival window, and how many are taken.
+
+    `used` counts live bookings and holds. It only changes by a single conditional UPDATE
+    (see capacity.services), and the database refuses `used > capacity`.
+    """
+
+    channel = models.ForeignKey("offices.Channel", on_delete=models.PROTECT, related_name="slots")
+    date = models.DateField(_("date"))
+    window_start = models.TimeField(_("window from"))
+    window_end = models.TimeField(_("window until"))
+    capacity = models.PositiveIntegerField(_("places"))
+    used = models.PositiveIntegerField(_("taken"), default=0)
+
+    class Meta:
+        ordering = ["channel", "date", "window_start"]
+        verbose_name = _("ledger slot")
+        verbose_name_plural = _("ledger slots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "date", "window_start"], name="slot_unique_channel_date_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(used__lte=F("capacity")), name="slot_used_within_capacity"
+            ),
+            models.CheckConstraint(condition=Q(used__gte=0), name="slot_used_not_negative"),
+            models.CheckConstraint(
+                condition=Q(window_end__gt=F("window_start")), name="slot_window_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.date} {self.window_start:%H:%M} {self.used}/{self.capacity}"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.used, 0)

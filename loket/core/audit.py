@@ -1,0 +1,31 @@
+"""Writing the audit trail: call inside the transaction that makes the change."""
+
+from typing import Any
+
+from loket.core import clock
+from loket.core.models import AuditEvent
+
+
+def record(
+    *,
+    action: str,
+    obj: Any,
+    actor=None,
+    actor_label: str | None = None,
+    office=None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    if actor_label is None:
+        actor_label = actor.email if actor is not None else "system"
+    return AuditEvent.objects.create(
+        at=clock.now(),
+        actor=actor,
+        actor_label=actor_label[:100],
+        office=office,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=str(getattr(obj, "code", None) or obj.pk),
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,22 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from loket.offices.selectors import list_offices
+
+
+def home(request):
+    return render(request, "core/home.html", {"offices": list_offices()})
+
+
+@never_cache
+def healthz(request):
+    """200 when the server and its database answer; 503 otherwise (for a load balancer)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

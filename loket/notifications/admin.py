@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from loket.notifications.models import OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "channel", "subject", "attempts", "sent_at", "failed_at"]
+    list_filter = ["channel"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

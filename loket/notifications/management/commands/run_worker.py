@@ -1,0 +1,42 @@
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from loket.booking.services import expire_overdue_holds
+from loket.notifications.services import deliver_due_messages
+
+
+class Command(BaseCommand):
+    help = "Background worker: expire unpaid holds and deliver the outbox, every few seconds."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
+        parser.add_argument("--once", action="store_true", help="run one round and exit")
+
+    def handle(self, *args, interval, once, **options):
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"Worker started: a round every {interval:g} s.")
+        while not stopping:
+            close_old_connections()
+            try:
+                expired = expire_overdue_holds()
+                sent = deliver_due_messages()
+            except Exception as exc:  # keep the worker alive through a database outage
+                self.stderr.write(f"round failed: {type(exc).__name__}: {exc}")
+            else:
+                if expired or sent:
+                    self.stdout.write(f"expired {expired} hold(s), delivered {sent} message(s)")
+            if once:
+                break
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.2)

@@ -1,0 +1,118 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from loket.identity import regions
+from loket.offices import services
+from loket.offices.models import (
+    ArrivalWindow,
+    CapacityOverride,
+    Channel,
+    Closure,
+    Office,
+    Tariff,
+    WeekdayCapacity,
+    WorkingAreaRegency,
+)
+
+
+class WorkingAreaInline(admin.TabularInline):
+    model = WorkingAreaRegency
+    extra = 1
+    readonly_fields = ["regency_name"]
+
+    @admin.display(description=_("regency"))
+    def regency_name(self, obj):
+        return regions.regency_name(obj.regency_code) if obj.pk else "-"
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 1
+
+
+class ChannelInline(admin.TabularInline):
+    model = Channel
+    extra = 0
+    fields = ["code", "kind", "name", "is_active"]
+    show_change_link = True
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "time_zone", "hotline", "is_active"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["region_dataset"]
+    inlines = [WorkingAreaInline, ChannelInline, ClosureInline]
+
+    @admin.display(description=_("region code dataset in use"))
+    def region_dataset(self, obj):
+        return regions.dataset_version()
+
+
+class WeekdayCapacityInline(admin.TabularInline):
+    model = WeekdayCapacity
+    extra = 0
+    max_num = 7
+
+
+class WindowInline(admin.TabularInline):
+    model = ArrivalWindow
+    extra = 0
+
+
+class OverrideInline(admin.TabularInline):
+    model = CapacityOverride
+    extra = 0
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["office", "code", "kind", "name", "release_rule", "is_active"]
+    list_filter = ["office", "kind"]
+    inlines = [WeekdayCapacityInline, WindowInline, OverrideInline]
+    fieldsets = [
+        (None, {"fields": ["office", "code", "kind", "name", "is_active"]}),
+        (
+            _("Application types"),
+            {"fields": ["allows_new", "allows_replacement", "allows_lost", "allows_damaged"]},
+        ),
+        (
+            _("Booking rules"),
+            {
+                "fields": [
+                    "hold_minutes",
+                    "min_days_ahead",
+                    "horizon_days",
+                    "reschedule_min_days_before",
+                ]
+            },
+        ),
+        (
+            _("Release"),
+            {
+                "fields": [
+                    "release_rule",
+                    "release_days_ahead",
+                    "release_weekday",
+                    "release_day_of_month",
+                    "release_time",
+                ]
+            },
+        ),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        short = services.apply_capacity_configuration(channel=form.instance, actor=request.user)
+        for slot in short:
+            messages.warning(
+                request,
+                _("%(date)s %(window)s keeps %(used)s places: that many are already booked.")
+                % {"date": slot.date, "window": f"{slot.window_start:%H:%M}", "used": slot.used},
+            )
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["item", "amount", "valid_from", "legal_basis"]
+    list_filter = ["item"]
