@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "loket.capacity",
     "loket.booking",
     "loket.notifications",
+    "loket.queue",
+    "loket.web",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from config.api import api
 from loket.core import views as core_views
@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("office/", include("loket.queue.urls")),
+    path("", include("loket.web.urls")),
 ]

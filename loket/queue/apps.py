@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QueueConfig(AppConfig):
+    name = "loket.queue"
+    label = "queue"
+    verbose_name = _("The office day: check-in and queue")
