@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "loket.booking",
     "loket.notifications",
     "loket.queue",
+    "loket.outreach",
     "loket.web",
 ]
 

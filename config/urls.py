@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("office/", include("loket.queue.urls")),
+    path("outreach/", include("loket.outreach.urls")),
     path("", include("loket.web.urls")),
 ]
