@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "loket.notifications",
     "loket.queue",
     "loket.outreach",
+    "loket.reports",
     "loket.web",
 ]
 

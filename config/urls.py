@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("office/", include("loket.queue.urls")),
     path("outreach/", include("loket.outreach.urls")),
+    path("reports/", include("loket.reports.urls")),
     path("", include("loket.web.urls")),
 ]
