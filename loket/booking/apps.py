@@ -6,3 +6,9 @@ class BookingConfig(AppConfig):
     name = "loket.booking"
     label = "booking"
     verbose_name = _("Bookings")
+
+    def ready(self):
+        from loket.booking.selectors import count_places_held
+        from loket.capacity.integrity import register_holder
+
+        register_holder("bookings", count_places_held)
