@@ -18,9 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("code", help="booking code or billing code")
 
     def handle(self, *args, code, **options):
-        booking = Booking.objects.filter(code=code.upper()).first() or Booking.objects.filter(
-            billing_code=code
-        ).first()
+        booking = (
+            Booking.objects.filter(code=code.upper()).first()
+            or Booking.objects.filter(billing_code=code).first()
+        )
         if booking is None:
             raise CommandError(f"No booking with code or billing code {code}.")
         body = json.dumps(
