@@ -6,3 +6,9 @@ class OutreachConfig(AppConfig):
     name = "loket.outreach"
     label = "outreach"
     verbose_name = _("Outreach, service days and emergencies")
+
+    def ready(self):
+        from loket.capacity.integrity import register_holder
+        from loket.outreach.selectors import count_walk_in_places
+
+        register_holder("walk_ins", count_walk_in_places)

@@ -1,0 +1,401 @@
+"""Thin pages: parse the form, call a service, show the result or the errors."""
+
+import datetime as dt
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from loket.booking.services import ApplicantData
+from loket.core import clock
+from loket.core.errors import DomainError
+from loket.offices.models import Office
+from loket.offices.selectors import get_office, list_offices
+from loket.outreach import forms, selectors, services
+from loket.outreach.domain import emergency_eligibility
+from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
+
+
+def _office(request) -> Office:
+    code = request.GET.get("office") or request.POST.get("office")
+    if code:
+        try:
+            return get_office(code)
+        except DomainError:
+            raise Http404 from None
+    office = list_offices().first()
+    if office is None:
+        raise Http404
+    return office
+
+
+def staff_required(perm: str | None = None):
+    """Logged-in staff holding `perm` (a permission of this app)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_staff or (perm and not user.has_perm(perm)):
+                raise DjangoPermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _add_errors(form, exc: DomainError) -> None:
+    """Put a service's errors beside their fields (or at the top when no field matches)."""
+    errors = getattr(exc, "errors", None)
+    if errors:
+        for field, message in errors:
+            form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(None, str(exc))
+
+
+# --- Service days (applicants) ------------------------------------------------------------
+
+
+@login_required
+def service_days(request):
+    office = _office(request)
+    days = selectors.list_upcoming_service_days(office=office)
+    return render(request, "outreach/service_days.html", {"office": office, "days": days})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_service_day(request, pk: int):
+    try:
+        occurrence = services.get_occurrence(pk)
+    except DomainError:
+        raise Http404 from None
+    if occurrence.rule.kind != ServiceDayKind.EVENT:
+        raise Http404
+    types = [
+        t for t in occurrence.rule.application_types if t in occurrence.channel.application_types
+    ]
+    form = forms.ServiceDayBookingForm(request.POST or None, application_types=types)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            booking = services.book_service_day(
+                account=request.user,
+                occurrence=occurrence,
+                application_type=d["application_type"],
+                purpose=d["purpose"],
+                passport_type=d["passport_type"],
+                applicant=ApplicantData(
+                    nik=d["nik"],
+                    name=d["name"],
+                    birth_date=d["birth_date"],
+                    sex=d["sex"],
+                    phone=d["phone"],
+                    domicile_regency=d["domicile_regency"],
+                ),
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            return render(
+                request,
+                "outreach/service_day_booked.html",
+                {"booking": booking, "occurrence": occurrence},
+            )
+    return render(
+        request, "outreach/service_day_book.html", {"form": form, "occurrence": occurrence}
+    )
+
+
+# --- Eazy Passport (public form, staff review) --------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request):
+    office = _office(request)
+    area = services.working_area(office)
+    form = forms.OutreachRequestForm(request.POST or None, request.FILES or None, area=area)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            outreach_request = services.submit_outreach_request(
+                office=office,
+                data=services.RequestData(
+                    organisation=d["organisation"],
+                    contact_person=d["contact_person"],
+                    email=d["email"],
+                    phone=d["phone"],
+                    location=d["location"],
+                    regency=d["regency"],
+                    preferred_dates=form.preferred_dates(),
+                    expected_applicants=d["expected_applicants"],
+                ),
+                participants_file=form.file_bytes(),
+            )
+        except services.RequestInvalid as exc:
+            for field, message in exc.errors:
+                target = {"preferred_dates": "date_1"}.get(field, field)
+                form.add_error(target if target in form.fields else None, message)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(
+                request, "outreach/request_sent.html", {"outreach_request": outreach_request}
+            )
+    return render(
+        request,
+        "outreach/request_form.html",
+        {"form": form, "office": office, "minimum": services.min_applicants(office)},
+    )
+
+
+@staff_required("outreach.review_outreachrequest")
+def staff_requests(request):
+    office = _office(request)
+    status = request.GET.get("status") or None
+    return render(
+        request,
+        "outreach/staff_requests.html",
+        {
+            "office": office,
+            "requests": selectors.list_requests(office=office, status=status),
+            "status": status,
+        },
+    )
+
+
+@staff_required("outreach.review_outreachrequest")
+@require_http_methods(["GET", "POST"])
+def staff_request(request, code: str):
+    try:
+        outreach_request = services.get_request(code)
+    except DomainError:
+        raise Http404 from None
+    office = outreach_request.office
+    action = request.POST.get("action")
+    posted = request.POST if request.method == "POST" else None
+    approve = forms.ApproveRequestForm(
+        posted if action == "approve" else None, office=office, prefix="approve"
+    )
+    propose = forms.ProposeDateForm(posted if action == "propose" else None, prefix="propose")
+    reject = forms.ReasonForm(posted if action == "reject" else None, prefix="reject")
+    bound = {"approve": approve, "propose": propose, "reject": reject}.get(action)
+    if bound is not None and bound.is_valid():
+        d = bound.cleaned_data
+        try:
+            if action == "approve":
+                services.approve_outreach_request(
+                    request=outreach_request,
+                    visit_date=d["visit_date"],
+                    team=d["team"],
+                    actor=request.user,
+                )
+            elif action == "propose":
+                services.propose_outreach_date(
+                    request=outreach_request,
+                    proposed_date=d["proposed_date"],
+                    message=d["message"],
+                    actor=request.user,
+                )
+            else:
+                services.reject_outreach_request(
+                    request=outreach_request, reason=d["reason"], actor=request.user
+                )
+        except DomainError as exc:
+            _add_errors(bound, exc)
+        else:
+            return redirect(reverse("outreach:staff_request", args=[outreach_request.code]))
+    today = clock.local_today(office.time_zone)
+    calendar = selectors.team_calendar(office=office, start=today + dt.timedelta(days=1), days=21)
+    return render(
+        request,
+        "outreach/staff_request.html",
+        {
+            "r": outreach_request,
+            "participants": outreach_request.participants.all(),
+            "approve": approve,
+            "propose": propose,
+            "reject": reject,
+            "calendar": calendar,
+        },
+    )
+
+
+# --- Teams and service days (staff) -------------------------------------------------------
+
+
+@staff_required()
+def team_calendar(request):
+    office = _office(request)
+    today = clock.local_today(office.time_zone)
+    try:
+        start = dt.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today
+    calendar = selectors.team_calendar(office=office, start=start, days=28)
+    return render(
+        request,
+        "outreach/team_calendar.html",
+        {
+            "office": office,
+            "calendar": calendar,
+            "events": selectors.list_upcoming_service_days(office=office, days=28),
+            "simpatik": selectors.list_upcoming_service_days(
+                office=office, kind=ServiceDayKind.SIMPATIK, days=28
+            ),
+            "previous": start - dt.timedelta(days=28),
+            "next": start + dt.timedelta(days=28),
+        },
+    )
+
+
+@staff_required()
+@require_http_methods(["GET", "POST"])
+def staff_occurrence(request, pk: int):
+    try:
+        occurrence = services.get_occurrence(pk)
+    except DomainError:
+        raise Http404 from None
+    action = request.POST.get("action")
+    posted = request.POST if request.method == "POST" else None
+    move = forms.MoveOccurrenceForm(posted if action == "move" else None, prefix="move")
+    cancel = forms.ReasonForm(posted if action == "cancel" else None, prefix="cancel")
+    walk_in = forms.WalkInForm(posted if action == "walk_in" else None, prefix="walk_in")
+    bound = {"move": move, "cancel": cancel, "walk_in": walk_in}.get(action)
+    admitted = None
+    if bound is not None and bound.is_valid():
+        d = bound.cleaned_data
+        try:
+            if action == "move":
+                services.move_occurrence(
+                    occurrence=occurrence,
+                    day=d["date"],
+                    location=d["location"] or None,
+                    reason=d["reason"],
+                    actor=request.user,
+                )
+            elif action == "cancel":
+                services.cancel_occurrence(
+                    occurrence=occurrence, reason=d["reason"], actor=request.user
+                )
+            else:
+                admitted = services.admit_walk_in(
+                    occurrence=occurrence, name=d["name"], actor=request.user
+                )
+        except DomainError as exc:
+            _add_errors(bound, exc)
+        else:
+            if admitted is None:
+                return redirect(reverse("outreach:staff_occurrence", args=[occurrence.pk]))
+            walk_in = forms.WalkInForm(prefix="walk_in")
+    occurrence.refresh_from_db()
+    return render(
+        request,
+        "outreach/staff_occurrence.html",
+        {
+            "o": occurrence,
+            "move": move,
+            "cancel": cancel,
+            "walk_in": walk_in,
+            "admitted": admitted,
+            "admissions": occurrence.admissions.all(),
+            "can_change": request.user.has_perm("outreach.change_servicedayoccurrence"),
+            "can_admit": request.user.has_perm("outreach.add_walkinadmission"),
+        },
+    )
+
+
+# --- Emergency hotline --------------------------------------------------------------------
+
+
+@staff_required("outreach.add_emergencycase")
+@require_http_methods(["GET", "POST"])
+def hotline(request):
+    office = _office(request)
+    form = forms.EmergencyCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.record_emergency_case(
+                office=office, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(reverse("outreach:hotline_case", args=[case.pk]))
+    return render(
+        request,
+        "outreach/hotline.html",
+        {
+            "office": office,
+            "form": form,
+            "cases": selectors.list_emergency_cases(office=office)[:50],
+        },
+    )
+
+
+@staff_required("outreach.add_emergencycase")
+@require_http_methods(["GET", "POST"])
+def hotline_case(request, pk: int):
+    case = (
+        EmergencyCase.objects.select_related("office", "recorded_by", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    can_decide = request.user.has_perm("outreach.approve_emergencycase")
+    form = forms.EmergencyDecisionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"service_date": clock.local_today(case.office.time_zone)},
+    )
+    if request.method == "POST":
+        if not can_decide:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            if d["decision"] == "approve" and d["service_date"] is None:
+                form.add_error("service_date", _("Choose the service day."))
+            else:
+                try:
+                    if d["decision"] == "approve":
+                        services.approve_emergency_case(
+                            case=case,
+                            actor=request.user,
+                            service_date=d["service_date"],
+                            reason=d["reason"],
+                            area_override=d["area_override"],
+                            override_reason=d["override_reason"],
+                        )
+                    else:
+                        services.reject_emergency_case(
+                            case=case, actor=request.user, reason=d["reason"]
+                        )
+                except DomainError as exc:
+                    _add_errors(form, exc)
+                else:
+                    return redirect(reverse("outreach:hotline_case", args=[case.pk]))
+    eligibility = emergency_eligibility(
+        domicile_regency=case.domicile_regency,
+        nik=case.nik,
+        working_area=services.working_area(case.office),
+    )
+    return render(
+        request,
+        "outreach/hotline_case.html",
+        {
+            "case": case,
+            "form": form,
+            "eligibility": eligibility,
+            "can_decide": can_decide and case.status == EmergencyStatus.RECORDED,
+        },
+    )
