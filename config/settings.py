@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "loket.core.middleware.IndonesianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +177,10 @@ EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = os.environ.get("LOKET_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("LOKET_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("LOKET_FROM_EMAIL", "Loket <no-reply@loket.local>")
+
+LOGIN_URL = "web:login"
+# The demo's "simulate payment" button (signed like a gateway's notice); off in production.
+LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5

@@ -5,7 +5,6 @@ from config.api import api
 from loket.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,13 +1,6 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from loket.offices.selectors import list_offices
-
-
-def home(request):
-    return render(request, "core/home.html", {"offices": list_offices()})
 
 
 @never_cache
