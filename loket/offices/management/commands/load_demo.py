@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from loket.offices import demo
+from loket.outreach.demo import load_outreach_demo
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
         office = demo.load_office()
         account = demo.load_accounts()
         made = demo.load_sample_bookings(office, account)
+        load_outreach_demo(office)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo office {office.code} ready; {made} sample booking(s) added. "
