@@ -6,3 +6,9 @@ class QueueConfig(AppConfig):
     name = "loket.queue"
     label = "queue"
     verbose_name = _("The office day: check-in and queue")
+
+    def ready(self):
+        from loket.capacity.integrity import register_holder
+        from loket.queue.selectors import count_places_held
+
+        register_holder("queue", count_places_held)

@@ -1,4 +1,37 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from loket.queue import views
 
 app_name = "queue"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
+    path("<str:office_code>/desk/", views.desk, name="desk"),
+    path("<str:office_code>/desk/check-in/", views.check_in, name="check_in"),
+    path("<str:office_code>/kiosk/", views.kiosk, name="kiosk"),
+    path("<str:office_code>/walk-in/", views.walk_in, name="walk_in"),
+    path("<str:office_code>/counters/", views.counters, name="counters"),
+    path("<str:office_code>/counters/<int:number>/", views.counter_page, name="counter"),
+    path(
+        "<str:office_code>/counters/<int:number>/<slug:action>/",
+        views.counter_action,
+        name="counter_action",
+    ),
+    path(
+        "<str:office_code>/tickets/<int:ticket_id>/return/",
+        views.return_ticket,
+        name="return_ticket",
+    ),
+    path("<str:office_code>/supervisor/", views.supervisor, name="supervisor"),
+    path(
+        "<str:office_code>/supervisor/release-priority/",
+        views.release_priority,
+        name="release_priority",
+    ),
+    path("<str:office_code>/bap/", views.bap_cases, name="bap"),
+    path("<str:office_code>/pickup/", views.pickup, name="pickup"),
+    path("<str:office_code>/board/", views.board, name="board"),
+    path("<str:office_code>/board/data/", views.board_data, name="board_data"),
+]

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from loket.offices import demo
 from loket.outreach.demo import load_outreach_demo
+from loket.queue.demo import load_queue_demo, load_todays_booking
 
 
 class Command(BaseCommand):
@@ -12,6 +13,8 @@ class Command(BaseCommand):
         account = demo.load_accounts()
         made = demo.load_sample_bookings(office, account)
         load_outreach_demo(office)
+        staff = load_queue_demo()
+        today = load_todays_booking()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo office {office.code} ready; {made} sample booking(s) added. "
@@ -19,3 +22,7 @@ class Command(BaseCommand):
                 f"admin: {demo.DEMO_ADMIN[0]} / {demo.DEMO_ADMIN[1]}."
             )
         )
+        for email, password, role in staff:
+            self.stdout.write(f"  staff ({role}): {email} / {password}")
+        if today is not None:
+            self.stdout.write(f"  today's booking to check in: {today.code}")

@@ -1,0 +1,400 @@
+"""Staff pages of the office day and the hall's display board. Views parse, call a service and
+render; every rule lives in services.py and domain.py."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from loket.core.errors import DomainError
+from loket.identity.nik import mask_nik
+from loket.offices.models import Office
+from loket.queue import selectors, services
+from loket.queue.forms import CheckInForm, FindBookingForm, KioskForm, PickupForm, WalkInForm
+from loket.queue.models import BapCase, Counter, StaffMembership, StaffRole, Stage
+from loket.queue.permissions import (
+    COUNTER_ROLES,
+    DESK_ROLES,
+    PICKUP_ROLES,
+    SUPERVISOR_ROLES,
+    staff_required,
+)
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "queue/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("queue:index")
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    next_page = "queue:login"
+
+
+@login_required(login_url="queue:login")
+def index(request):
+    """The offices and pages this officer may open."""
+    memberships = StaffMembership.objects.filter(user=request.user).select_related("office")
+    offices: dict[Office, set[str]] = {}
+    for m in memberships:
+        offices.setdefault(m.office, set()).add(m.role)
+    if request.user.is_superuser:
+        for office in Office.objects.filter(is_active=True):
+            offices[office] = set(StaffRole.values)
+    rows = [
+        {
+            "office": office,
+            "desk": bool(roles & set(DESK_ROLES)),
+            "counter": bool(roles & set(COUNTER_ROLES)),
+            "supervisor": bool(roles & set(SUPERVISOR_ROLES)),
+            "pickup": bool(roles & set(PICKUP_ROLES)),
+        }
+        for office, roles in offices.items()
+    ]
+    return render(request, "queue/index.html", {"rows": rows})
+
+
+def _error(request, exc: DomainError) -> None:
+    messages.error(request, str(exc))
+
+
+# --- desk -----------------------------------------------------------------------------------
+
+
+@staff_required(*DESK_ROLES)
+def desk(request, office_code):
+    """Check-in: find the booking (typed or scanned), then confirm the KTP's NIK."""
+    office = request.office
+    booking = None
+    find = FindBookingForm(request.GET or None)
+    confirm = None
+    if find.is_bound and find.is_valid():
+        try:
+            booking = services.find_booking(office=office, code=find.cleaned_data["code"])
+        except DomainError as exc:
+            find.add_error("code", str(exc))
+        else:
+            confirm = CheckInForm(initial={"code": booking.code})
+    return render(
+        request,
+        "queue/desk.html",
+        {
+            "office": office,
+            "find": find,
+            "booking": booking,
+            "masked_nik": mask_nik(booking.nik) if booking else "",
+            "confirm": confirm,
+            "recent": selectors.list_today_tickets(office=office, limit=8),
+        },
+    )
+
+
+@require_POST
+@staff_required(*DESK_ROLES)
+def check_in(request, office_code):
+    office = request.office
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        return redirect("queue:desk", office_code=office.code)
+    try:
+        ticket = services.check_in_booking(
+            office=office,
+            code=form.cleaned_data["code"],
+            confirmed_nik=form.cleaned_data["nik"],
+            officer=request.user,
+        )
+    except DomainError as exc:
+        try:
+            booking = services.find_booking(office=office, code=form.cleaned_data["code"])
+        except DomainError:
+            _error(request, exc)
+            return redirect("queue:desk", office_code=office.code)
+        form.add_error("nik" if isinstance(exc, services.NikMismatch) else None, str(exc))
+        return render(
+            request,
+            "queue/desk.html",
+            {
+                "office": office,
+                "find": FindBookingForm(initial={"code": booking.code}),
+                "booking": booking,
+                "masked_nik": mask_nik(booking.nik),
+                "confirm": form,
+                "recent": selectors.list_today_tickets(office=office, limit=8),
+            },
+            status=exc.status if exc.status < 500 else 400,
+        )
+    return render(request, "queue/ticket_issued.html", {"office": office, "ticket": ticket})
+
+
+@staff_required(*DESK_ROLES)
+def kiosk(request, office_code):
+    """Self-service check-in on a kiosk logged in with a desk account: the applicant scans the
+    QR (or types the application number) and types the NIK from their KTP."""
+    office = request.office
+    form = KioskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.check_in_booking(
+                office=office,
+                code=form.cleaned_data["code"],
+                confirmed_nik=form.cleaned_data["nik"],
+                officer=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "queue/kiosk_done.html", {"office": office, "ticket": ticket})
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "queue/kiosk.html", {"office": office, "form": form}, status=status)
+
+
+@staff_required(*DESK_ROLES)
+def walk_in(request, office_code):
+    office = request.office
+    form = WalkInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.issue_walk_in_ticket(
+                office=office,
+                lane_kind=form.cleaned_data["lane"],
+                name=form.cleaned_data["name"],
+                nik=form.cleaned_data["nik"],
+                birth_date=form.cleaned_data["birth_date"],
+                attested=form.attested,
+                officer=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "queue/ticket_issued.html", {"office": office, "ticket": ticket})
+    status = 422 if form.is_bound and form.errors else 200
+    return render(request, "queue/walk_in.html", {"office": office, "form": form}, status=status)
+
+
+# --- counters -------------------------------------------------------------------------------
+
+
+@staff_required(*COUNTER_ROLES)
+def counters(request, office_code):
+    office = request.office
+    return render(
+        request,
+        "queue/counters.html",
+        {
+            "office": office,
+            "counters": Counter.objects.filter(office=office, is_active=True).prefetch_related(
+                "stages", "lanes"
+            ),
+        },
+    )
+
+
+def _counter(office, number) -> Counter:
+    return get_object_or_404(
+        Counter.objects.select_related("office"), office=office, number=number, is_active=True
+    )
+
+
+def _counter_context(request, counter: Counter) -> dict:
+    ticket = services.current_ticket(counter)
+    booking = ticket.booking if ticket and ticket.booking_id else None
+    nik = ticket.applicant_nik if ticket else ""
+    bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
+    show_nik = StaffRole.COUNTER in request.staff_roles
+    return {
+        "office": counter.office,
+        "counter": counter,
+        "ticket": ticket,
+        "booking": booking,
+        "bap": bap,
+        "nik": nik if show_nik else mask_nik(nik) if nik else "",
+        "waiting": selectors.list_waiting_for_counter(counter=counter),
+        "parked": selectors.list_parked(office=counter.office, counter=counter),
+        "stages": Stage.objects.filter(office=counter.office, is_final=False).order_by("order"),
+    }
+
+
+@never_cache
+@staff_required(*COUNTER_ROLES)
+def counter_page(request, office_code, number):
+    counter = _counter(request.office, number)
+    template = "queue/_counter_panel.html" if request.htmx else "queue/counter.html"
+    return render(request, template, _counter_context(request, counter))
+
+
+COUNTER_ACTIONS = {
+    "call": services.call_next_ticket,
+    "recall": services.recall_ticket,
+    "start": services.start_service,
+    "complete": services.complete_ticket,
+    "no-show": services.mark_no_show,
+    "park": services.park_ticket,
+    "transfer": services.transfer_ticket,
+    "bap": services.schedule_bap,
+}
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_action(request, office_code, number, action):
+    counter = _counter(request.office, number)
+    service = COUNTER_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    kwargs = {"counter": counter, "officer": request.user}
+    if action == "transfer":
+        kwargs["stage_code"] = request.POST.get("stage", "")
+    if action == "bap":
+        try:
+            day = parse_date(request.POST.get("bap_date", "") or "")
+        except ValueError:  # well formed but not a real date
+            day = None
+        kwargs["day"] = day or dt.date.min
+    if action != "call" and request.POST.get("ticket"):
+        kwargs["ticket_id"] = int(request.POST["ticket"]) if request.POST["ticket"].isdigit() else 0
+    error = None
+    try:
+        service(**kwargs)
+    except DomainError as exc:
+        error = str(exc)
+    if request.htmx:
+        context = _counter_context(request, counter)
+        context["error"] = error
+        return render(request, "queue/_counter_panel.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("queue:counter", office_code=request.office.code, number=counter.number)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES, StaffRole.DESK)
+def return_ticket(request, office_code, ticket_id):
+    try:
+        services.return_ticket(office=request.office, ticket_id=ticket_id, officer=request.user)
+    except DomainError as exc:
+        _error(request, exc)
+    back = request.POST.get("next", "")
+    if back.startswith("/office/"):
+        return redirect(back)
+    return redirect("queue:counters", office_code=request.office.code)
+
+
+# --- supervisor and pickup ------------------------------------------------------------------
+
+
+@never_cache
+@staff_required(*SUPERVISOR_ROLES)
+def supervisor(request, office_code):
+    context = {
+        "office": request.office,
+        "queue_settings": services.get_queue_settings(request.office),
+        **selectors.floor_state(office=request.office),
+    }
+    template = "queue/_floor.html" if request.htmx else "queue/supervisor.html"
+    return render(request, template, context)
+
+
+@require_POST
+@staff_required(*SUPERVISOR_ROLES)
+def release_priority(request, office_code):
+    try:
+        moved = services.release_unclaimed_priority(office=request.office, officer=request.user)
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request, _("%(n)s unclaimed priority places were released.") % {"n": moved}
+        )
+    return redirect("queue:supervisor", office_code=request.office.code)
+
+
+@staff_required(*COUNTER_ROLES)
+def bap_cases(request, office_code):
+    office = request.office
+    if request.method == "POST":
+        case_id = request.POST.get("case", "")
+        try:
+            case = services.approve_bap(
+                office=office,
+                case_id=int(case_id) if case_id.isdigit() else 0,
+                officer=request.user,
+            )
+        except DomainError as exc:
+            _error(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Approved. Come back for photos on %(date)s.")
+                % {"date": f"{case.photo_date:%d-%m-%Y}"},
+            )
+        return redirect("queue:bap", office_code=office.code)
+    return render(
+        request,
+        "queue/bap.html",
+        {"office": office, **selectors.list_bap_cases(office=office)},
+    )
+
+
+@staff_required(*PICKUP_ROLES)
+def pickup(request, office_code):
+    office = request.office
+    form = PickupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_pickup(
+                office=office,
+                issuance_id=form.cleaned_data["issuance"],
+                picked_up_by=form.cleaned_data["picked_up_by"],
+                collector_name=form.cleaned_data["collector_name"],
+                collector_document=form.cleaned_data["collector_document"],
+                officer=request.user,
+            )
+        except DomainError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("The handover is recorded."))
+        return redirect("queue:pickup", office_code=office.code)
+    ready = selectors.list_ready_passports(office=office)
+    return render(
+        request,
+        "queue/pickup.html",
+        {
+            "office": office,
+            "ready": ready,
+            "uncollected": selectors.list_uncollected(office=office),
+            "choices": PickupForm.base_fields["picked_up_by"].choices,
+        },
+    )
+
+
+# --- the display board (public: numbers only) -----------------------------------------------
+
+
+def _board_office(office_code) -> Office:
+    return get_object_or_404(Office, code=office_code.upper(), is_active=True)
+
+
+@never_cache
+def board(request, office_code):
+    office = _board_office(office_code)
+    return render(
+        request,
+        "queue/board.html",
+        {"office": office, "state": selectors.board_state(office=office)},
+    )
+
+
+@never_cache
+def board_data(request, office_code):
+    office = _board_office(office_code)
+    return JsonResponse(selectors.board_state(office=office))
