@@ -38,6 +38,14 @@ ACTIVE_STATUSES = [
 ]
 
 
+# These keep the place they took: the day's capacity was spent even once served or missed.
+PLACE_HOLDING_STATUSES = [
+    *ACTIVE_STATUSES,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+]
+
+
 class Booking(models.Model):
     code = models.CharField(_("booking code"), max_length=12, unique=True)
     account = models.ForeignKey(

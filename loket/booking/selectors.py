@@ -1,6 +1,6 @@
 from django.db.models import Count, QuerySet
 
-from loket.booking.models import ACTIVE_STATUSES, Booking
+from loket.booking.models import PLACE_HOLDING_STATUSES, Booking
 
 
 def list_account_bookings(*, account, limit: int = 100):
@@ -12,9 +12,9 @@ def list_account_bookings(*, account, limit: int = 100):
 
 
 def count_places_held(slots: QuerySet) -> dict[int, int]:
-    """Active bookings (holds awaiting payment included) per ledger slot."""
+    """Bookings holding a place per ledger slot: holds, confirmed, checked in, served, missed."""
     rows = (
-        Booking.objects.filter(slot__in=slots, status__in=ACTIVE_STATUSES)
+        Booking.objects.filter(slot__in=slots, status__in=PLACE_HOLDING_STATUSES)
         .values("slot_id")
         .annotate(n=Count("id"))
     )

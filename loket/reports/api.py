@@ -1,0 +1,123 @@
+"""Reports API (staff only): every figure of the report pages, and the capacity planner.
+
+`router` is mounted at /api/v1/reports. `build_router()` makes a fresh one (for tests).
+"""
+
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema
+from ninja.security import HttpBearer
+
+from loket.accounts import services as accounts
+from loket.core.errors import InvalidInput, PermissionDenied
+from loket.offices.selectors import get_office
+from loket.reports import planner, selectors
+from loket.reports.permissions import may_see_reports
+from loket.reports.schemas import ErrorOut, FigureOut, FiguresOut, PlanIn, PlanOut
+
+
+class StaffOnly(PermissionDenied):
+    code = "staff_only"
+    message = _("Reports are for office staff.")
+
+
+class StaffBearer(HttpBearer):
+    """A bearer token of a staff account; any other valid token is refused with 403."""
+
+    def authenticate(self, request, token):
+        user = accounts.user_for_token(token)
+        if user is None:
+            return None
+        if not may_see_reports(user):
+            raise StaffOnly()
+        return user
+
+
+class PeriodQuery(Schema):
+    office: str
+    period: str = "month"
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def _office_period(query: PeriodQuery):
+    office = get_office(query.office)
+    period = selectors.period_for(
+        query.period,
+        query.date or selectors.default_period(office).start,
+        start=query.start,
+        end=query.end,
+    )
+    return office, period
+
+
+def build_router() -> Router:
+    router = Router(tags=["reports"], auth=StaffBearer())
+    errors = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+    @router.get("/figures", response={200: FiguresOut, **errors})
+    def list_figures(request, query: Query[PeriodQuery]):
+        """Every figure of an office for a period (day, week, month, year or custom)."""
+        office, period = _office_period(query)
+        return {
+            "office": office.code,
+            "period": period.kind,
+            "start": period.start,
+            "end": period.end,
+            "figures": [f.as_dict() for f in selectors.list_figures(office, period)],
+        }
+
+    @router.get("/figures/{key}", response={200: FigureOut, **errors})
+    def get_figure(request, key: str, query: Query[PeriodQuery]):
+        """One figure; its `definition` says exactly what is counted."""
+        office, period = _office_period(query)
+        return selectors.get_figure(key, office, period).as_dict()
+
+    @router.post("/planner", response={200: PlanOut, **errors})
+    def plan(request, payload: PlanIn):
+        """Simulate office days with these arrivals and counters; with `target_p90`, also
+        recommend the fewest counters per stage keeping p90 waits under it."""
+        try:
+            stages = [
+                planner.Stage(
+                    s.name,
+                    planner.ServiceTime(s.service.mean, s.service.distribution, s.service.cv),
+                    s.counters,
+                    dict(s.counters_by_hour),
+                )
+                for s in payload.stages
+            ]
+            booked_windows = []
+            if payload.office:
+                if payload.date is None:
+                    raise ValueError("give the date whose bookings arrive")
+                booked_windows = selectors.booked_arrivals(get_office(payload.office), payload.date)
+            scenario = planner.build_scenario(
+                stages=stages,
+                booked_per_hour=payload.booked_per_hour,
+                booked_windows=booked_windows,
+                walk_ins=payload.walk_ins_per_hour,
+                no_show_rate=payload.no_show_rate,
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        result = planner.simulate(scenario, days=payload.days, seed=payload.seed)
+        out: dict = {"result": result.as_dict(), "recommendation": None}
+        if payload.target_p90:
+            rec = planner.recommend_counters(
+                scenario, target_p90=payload.target_p90, days=payload.days, seed=payload.seed
+            )
+            out["recommendation"] = {
+                "counters": rec.counters,
+                "met": rec.met,
+                "evaluations": rec.evaluations,
+                "result": rec.result.as_dict(),
+            }
+        return out
+
+    return router
+
+
+router = build_router()

@@ -1,0 +1,63 @@
+"""Create a realistic year of bookings for a large office (volume tests of the reports)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from loket.core import clock
+from loket.offices.models import Office
+from loket.reports.generator import ensure_large_office, generate_year, has_generated
+
+
+class Command(BaseCommand):
+    help = "Generate ~200,000 bookings over a year for an office (bulk inserts, in batches)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--office",
+            default="BESAR",
+            help="office code; BESAR (default) is created with ~800 places a working day",
+        )
+        parser.add_argument("--year", type=int, help="calendar year (default: this year)")
+        parser.add_argument("--bookings", type=int, default=200_000)
+        parser.add_argument(
+            "--month",
+            type=int,
+            help="only this month (1-12) of the year, e.g. to fill a month of the KRW demo",
+        )
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing if generated bookings already fill this year or month "
+            "(safe to run from `make demo` every time)",
+        )
+
+    def handle(self, *args, office, year, bookings, month, seed, if_empty, **options):
+        if bookings < 1:
+            raise CommandError("--bookings must be positive")
+        if month is not None and not 1 <= month <= 12:
+            raise CommandError("--month is 1 to 12")
+        if office == "BESAR":
+            target = ensure_large_office(office)
+        else:
+            target = Office.objects.filter(code=office.upper()).first()
+            if target is None:
+                raise CommandError(f"no office {office!r} (load_demo creates KRW)")
+        year = year or clock.local_today(target.time_zone).year
+        when = f"{year}-{month:02d}" if month else str(year)
+        if if_empty and has_generated(target, year, month):
+            self.stdout.write(f"{target.code} already has generated bookings in {when}: skipped")
+            return
+        self.stdout.write(f"Generating about {bookings:,} bookings for {target.code} in {when}")
+        with tqdm(total=bookings, unit="booking", file=self.stderr) as bar:
+            made = generate_year(
+                office=target,
+                year=year,
+                bookings=bookings,
+                month=month,
+                seed=seed,
+                progress=bar.update,
+            )
+        self.stdout.write(
+            f"{made:,} bookings written (queue events: not generated until the queue app exists)"
+        )

@@ -1,0 +1,191 @@
+"""Report pages (staff only): thin views over the selectors, exports and the planner."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _t
+
+from loket.core import clock
+from loket.core.errors import DomainError
+from loket.reports import exports, planner, selectors
+from loket.reports.forms import MonthForm, PlannerForm, ReportFilterForm, default_filter_data
+from loket.reports.permissions import reports_required
+
+
+def _filtered(request):
+    form = ReportFilterForm(default_filter_data(request))
+    if form.is_valid():
+        return form, form.cleaned_data["office"], form.period_obj
+    return form, None, None
+
+
+@reports_required
+def index(request):
+    """All figures of an office for a period, with charts and downloads."""
+    form, office, period = _filtered(request)
+    figures = selectors.list_figures(office, period) if office else []
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "form": form,
+            "office": office,
+            "period": period,
+            "figures": figures,
+            "query": request.GET.urlencode() if office else "",
+        },
+    )
+
+
+@reports_required
+def export(request, key: str, fmt: str):
+    """One figure as CSV or XLSX, or every figure as one XLSX workbook (key 'all')."""
+    form, office, period = _filtered(request)
+    if office is None:
+        raise Http404(_t("Choose an office and a period."))
+    stem = f"loket-{office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{key}"
+    try:
+        figures = (
+            selectors.list_figures(office, period)
+            if key == "all"
+            else [selectors.get_figure(key, office, period)]
+        )
+    except DomainError:
+        raise Http404(_t("There is no such figure.")) from None
+    if fmt == "csv":
+        if len(figures) != 1:
+            raise Http404(_t("CSV holds one figure: choose one."))
+        response = HttpResponse(exports.figure_csv(figures[0]), content_type="text/csv")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.figures_xlsx(figures, office_name=office.name, period=period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404()
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
+
+
+@reports_required
+def monthly(request):
+    """A month's report laid out for printing (or saving as PDF from the browser)."""
+    data = default_filter_data(request)
+    form = MonthForm(data)
+    office = period = None
+    figures = []
+    if form.is_valid():
+        office = form.cleaned_data["office"]
+        month = form.cleaned_data["month"] or clock.local_today(office.time_zone)
+        period = selectors.period_for("month", month)
+        figures = selectors.list_figures(office, period)
+    return render(
+        request,
+        "reports/monthly.html",
+        {
+            "form": form,
+            "office": office,
+            "period": period,
+            "figures": figures,
+            "printed_at": clock.local_now(office.time_zone) if office else None,
+        },
+    )
+
+
+def _plan_rows(result_a: planner.PlanResult, result_b: planner.PlanResult) -> list[dict]:
+    """Per stage, the hours of both plans side by side."""
+    stages = []
+    for i, (stage_a, stage_b) in enumerate(zip(result_a.stages, result_b.stages, strict=True)):
+        hours_b = {h.hour: h for h in stage_b.hours}
+        hours = sorted({h.hour for h in stage_a.hours} | set(hours_b))
+        hours_a = {h.hour: h for h in stage_a.hours}
+        stages.append(
+            {
+                "name": stage_a.name,
+                "chart_id": f"chart-data-stage-{i}",
+                "a": stage_a,
+                "b": stage_b,
+                "rows": [
+                    {"hour": f"{h:02d}:00", "a": hours_a.get(h), "b": hours_b.get(h)} for h in hours
+                ],
+                "chart": {
+                    "type": "line",
+                    "labels": [f"{h:02d}:00" for h in hours],
+                    "datasets": [
+                        {
+                            "label": _t("plan A: p90 wait (min)"),
+                            "data": [
+                                round(hours_a[h].wait_p90, 1) if h in hours_a else None
+                                for h in hours
+                            ],
+                        },
+                        {
+                            "label": _t("plan B: p90 wait (min)"),
+                            "data": [
+                                round(hours_b[h].wait_p90, 1) if h in hours_b else None
+                                for h in hours
+                            ],
+                        },
+                        {
+                            "label": _t("plan A: people waiting (mean)"),
+                            "data": [
+                                round(hours_a[h].queue_mean, 1) if h in hours_a else None
+                                for h in hours
+                            ],
+                            "hidden": True,
+                        },
+                        {
+                            "label": _t("plan B: people waiting (mean)"),
+                            "data": [
+                                round(hours_b[h].queue_mean, 1) if h in hours_b else None
+                                for h in hours
+                            ],
+                            "hidden": True,
+                        },
+                    ],
+                },
+            }
+        )
+    return stages
+
+
+@reports_required
+def planner_page(request):
+    """Simulate a day with two counter plans side by side; optionally recommend counters."""
+    form = PlannerForm(request.POST or None)
+    context: dict = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        booked_windows = []
+        if data.get("office") is not None:
+            booked_windows = selectors.booked_arrivals(data["office"], data["date"])
+        common = {
+            "booked_per_hour": {} if data.get("office") else data["booked_per_hour"],
+            "booked_windows": booked_windows,
+            "walk_ins": data["walk_ins_per_hour"],
+            "no_show_rate": data["no_show"] / 100,
+        }
+        scenario_a = planner.build_scenario(stages=data["stages_a"], **common)
+        scenario_b = planner.build_scenario(stages=data["stages_b"], **common)
+        result_a = planner.simulate(scenario_a, days=data["days"], seed=data["seed"])
+        result_b = planner.simulate(scenario_b, days=data["days"], seed=data["seed"])
+        context.update(
+            result_a=result_a,
+            result_b=result_b,
+            stages=_plan_rows(result_a, result_b),
+            ends={
+                "a": (
+                    planner.format_minutes(result_a.day_end_p50),
+                    planner.format_minutes(result_a.day_end_p90),
+                ),
+                "b": (
+                    planner.format_minutes(result_b.day_end_p50),
+                    planner.format_minutes(result_b.day_end_p90),
+                ),
+            },
+            booked_windows=booked_windows,
+        )
+        if "recommend" in request.POST:
+            context["recommendation"] = planner.recommend_counters(
+                scenario_a, target_p90=data["target"], days=data["days"], seed=data["seed"]
+            )
+    return render(request, "reports/planner.html", context)
