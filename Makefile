@@ -39,8 +39,11 @@ migrate: install
 	@mkdir -p data
 	$(PY) manage.py migrate --noinput
 
+# The demo office, its staff and sample bookings, and a generated month of history for the
+# reports (skipped when that month already has data).
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py generate_year --office KRW --month $$(date +%m) --bookings 3500 --if-empty
 
 # Starts the background worker (expires unpaid holds, sends e-mail) next to the web server;
 # both stop together on Ctrl-C.
