@@ -1,0 +1,136 @@
+"""The real server under test: gunicorn serving config.wsgi, and its memory sampled from /proc."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn on 127.0.0.1 with `workers` sync workers and persistent database connections."""
+
+    def __init__(self, *, database_url: str, data_dir: str, workers: int, threads: int, log: Path):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.threads = threads
+        self.log_path = log
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "LOKET_DATA_DIR": data_dir,
+            "LOKET_DEBUG": "0",
+            "LOKET_DB_CONN_MAX_AGE": "600",
+            "LOKET_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}: see {self.log_path}"
+                )
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            time.sleep(0.2)
+        raise RuntimeError(
+            f"gunicorn did not answer /healthz within {timeout}s: see {self.log_path}"
+        )
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        master = self.process.pid
+        children: list[int] = []
+        with contextlib.suppress(OSError):
+            raw = Path(f"/proc/{master}/task/{master}/children").read_text()
+            children = [int(p) for p in raw.split()]
+        return [master, *children]
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM (graceful), then SIGKILL to the whole process group if it lingers."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+def rss_mb(pids: list[int]) -> float:
+    total_kb = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+    return total_kb / 1024
+
+
+class MemorySampler(threading.Thread):
+    """Samples the summed RSS of the server's processes every `interval` seconds."""
+
+    def __init__(self, server: Server, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.server = server
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.peak_mb = max(self.peak_mb, rss_mb(self.server.pids()))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=2)
