@@ -1,8 +1,10 @@
 """The JSON API v1: one NinjaAPI, one router per app, errors as {"code", "detail"}."""
 
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from loket.accounts.api import BearerToken
 from loket.accounts.api import router as auth_router
@@ -10,6 +12,34 @@ from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
 from loket.core.errors import DomainError
 from loket.offices.api import router as offices_router
+
+
+def _contains_nul(data) -> bool:
+    """Whether a NUL character is in any string (key or value) of parsed JSON; no recursion."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+class JsonParser(Parser):
+    """JSON bodies. NUL characters are refused: no text field needs them and PostgreSQL
+    cannot store them. A body that fails here is answered 400 `bad_request`."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if _contains_nul(data):
+            raise ValueError("NUL characters are not allowed")
+        return data
+
 
 api = NinjaAPI(
     title="Loket API",
@@ -21,6 +51,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=BearerToken(),
+    parser=JsonParser(),
 )
 
 
@@ -55,6 +86,16 @@ def authentication_error(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"code": "not_found", "detail": "Not found."}, status=404)
+
+
+@api.exception_handler(DataError)
+def data_error(request, exc):
+    # A value the database cannot hold (e.g. a NUL in a path or header): bad input, not a crash.
+    return api.create_response(
+        request,
+        {"code": "invalid_input", "detail": "The request contains a value that is not allowed."},
+        status=400,
+    )
 
 
 @api.exception_handler(HttpError)

@@ -74,14 +74,15 @@ def _digest(token: str) -> str:
 def _send_verification_code(user: User) -> str:
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
-    EmailVerification.objects.create(
+    verification = EmailVerification.objects.create(
         user=user,
         code_hash=make_password(code),
         expires_at=now + dt.timedelta(minutes=settings.LOKET_VERIFICATION_CODE_MINUTES),
         created_at=now,
     )
     enqueue_message(
-        dedupe_key=f"verify:{user.pk}:{now.timestamp()}",
+        # One message per code: two codes asked for in the same instant are both sent.
+        dedupe_key=f"verify:{verification.pk}",
         recipient=user.email,
         subject=_t("Your Loket verification code"),
         body=_t("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
@@ -134,7 +135,7 @@ def verify_email(*, email: str, code: str) -> User:
             EmailVerification.objects.filter(
                 user=user, used_at__isnull=True, expires_at__gt=clock.now()
             )
-            .order_by("-created_at")
+            .order_by("-created_at", "-id")
             .first()
         )
         if pending is None or pending.attempts >= 5:
@@ -179,9 +180,12 @@ def create_verified_account(*, email: str, password: str, full_name: str = "", a
     return user
 
 
-def issue_token(*, email: str, password: str) -> str:
-    """Check the credentials and return a new bearer token (shown once, stored as a digest)."""
-    user = authenticate(username=(email or "").strip().lower(), password=password or "")
+def issue_token(*, email: str, password: str, request=None) -> str:
+    """Check the credentials and return a new bearer token (shown once, stored as a digest).
+
+    Pass the HTTP `request` when there is one: failed attempts then count towards the lockout.
+    """
+    user = authenticate(request, username=(email or "").strip().lower(), password=password or "")
     if user is None:
         raise InvalidCredentials()
     if not user.is_verified:

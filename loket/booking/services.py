@@ -254,6 +254,8 @@ def book_appointment(
     slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
     if slot.used >= slot.capacity:
         expire_overdue_holds(slot_id=slot.pk)
+    # The person's own unpaid hold past its deadline must not block them until the worker runs.
+    expire_overdue_holds(nik=applicant.nik.strip())
     now = clock.now()
     try:
         with transaction.atomic():
@@ -344,7 +346,7 @@ def get_account_booking(*, account: User, code: str) -> Booking:
 
 
 def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Booking:
-    """Cancel an active booking before its day and free its place at once.
+    """Cancel an active booking, at the latest on its day, and free its place at once.
 
     Locks: the booking row (conditional UPDATE), then its slot.
     """
@@ -391,6 +393,8 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
     new_slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
     if new_slot.pk == booking.slot_id:
         raise SameSlot()
+    if new_slot.used >= new_slot.capacity:
+        expire_overdue_holds(slot_id=new_slot.pk)
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED):
@@ -435,7 +439,9 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
     return locked
 
 
-def expire_overdue_holds(*, slot_id: int | None = None, limit: int = 500) -> int:
+def expire_overdue_holds(
+    *, slot_id: int | None = None, nik: str | None = None, limit: int = 500
+) -> int:
     """End unpaid holds past their deadline and give their places back.
 
     Each booking is expired by a conditional UPDATE, so a place is freed once even when the
@@ -446,6 +452,8 @@ def expire_overdue_holds(*, slot_id: int | None = None, limit: int = 500) -> int
     )
     if slot_id is not None:
         overdue = overdue.filter(slot_id=slot_id)
+    if nik is not None:
+        overdue = overdue.filter(nik=nik)
     expired = 0
     for booking in overdue.select_related("office")[:limit]:
         with transaction.atomic():

@@ -39,7 +39,7 @@ class DayAvailability:
 
 def list_availability(*, channel: Channel, start: dt.date, end: dt.date) -> list[DayAvailability]:
     """Availability per day in [start, end], in a fixed number of queries."""
-    if end < start or (end - start).days >= MAX_RANGE_DAYS:
+    if end < start or (end - start).days >= MAX_RANGE_DAYS or end >= dt.date.max:
         raise RangeInvalid()
     plan = load_channel_plan(channel, start, end)
     local_now = clock.local_now(channel.office.time_zone)

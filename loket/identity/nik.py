@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from loket.core.errors import DomainError
 from loket.identity import regions
 
-_NIK_RE = re.compile(r"^\d{16}$")
+# ASCII digits only: \d would also take full-width and other Unicode digits.
+_NIK_RE = re.compile(r"^[0-9]{16}$")
 
 
 class NikInvalid(DomainError):

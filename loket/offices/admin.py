@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +16,28 @@ from loket.offices.models import (
 )
 
 
+class WorkingAreaForm(forms.ModelForm):
+    # "32.15" is accepted too: normalised to the 4 digits before the model's checks.
+    regency_code = forms.CharField(
+        label=_("regency code"), max_length=8, help_text=_("e.g. 3215 or 32.15")
+    )
+
+    class Meta:
+        model = WorkingAreaRegency
+        fields = ["regency_code"]
+
+    def clean_regency_code(self):
+        code = regions.normalize_regency(self.cleaned_data["regency_code"])
+        if code is None:
+            raise forms.ValidationError(
+                _("Unknown regency code. Use the 4 digits, e.g. 3215 for Karawang.")
+            )
+        return code
+
+
 class WorkingAreaInline(admin.TabularInline):
     model = WorkingAreaRegency
+    form = WorkingAreaForm
     extra = 1
     readonly_fields = ["regency_name"]
 

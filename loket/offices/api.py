@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from loket.capacity.selectors import list_availability
+from loket.capacity.selectors import MAX_RANGE_DAYS, RangeInvalid, list_availability
 from loket.core import clock
 from loket.identity import regions
 from loket.offices.selectors import get_channel, get_office, list_offices
@@ -105,6 +105,10 @@ def availability(request, code: str, q: Query[AvailabilityQuery]):
     office = get_office(code)
     channel = get_channel(office, q.channel)
     start = q.start or clock.local_today(office.time_zone)
+    # The calendar's far end cannot be stepped through (date.max has no next day).
+    last_usable = dt.date.max - dt.timedelta(days=MAX_RANGE_DAYS)
+    if start > last_usable or (q.end is not None and q.end > last_usable):
+        raise RangeInvalid()
     end = q.end or start + dt.timedelta(days=30)
     days = list_availability(channel=channel, start=start, end=end)
     return {

@@ -41,11 +41,16 @@ def test_book_pay_and_see_the_booking_confirmed(client, office, auth):
     assert len(booking["billing_code"]) == 15
 
     notice = json.dumps(
-        {"billing_code": booking["billing_code"], "amount": 650_000,
-         "paid_at": "2026-12-01T02:30:00+00:00"}
+        {
+            "billing_code": booking["billing_code"],
+            "amount": 650_000,
+            "paid_at": "2026-12-01T02:30:00+00:00",
+        }
     ).encode()
     paid = client.post(
-        "/api/v1/payments/notify", notice, content_type="application/json",
+        "/api/v1/payments/notify",
+        notice,
+        content_type="application/json",
         HTTP_X_SIGNATURE=sign_payment_notice(notice),
     )
     assert paid.status_code == 200, paid.json()
