@@ -12,6 +12,8 @@ from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
 from loket.core.errors import DomainError
 from loket.offices.api import router as offices_router
+from loket.outreach.api import router as outreach_router
+from loket.reports.api import router as reports_router
 
 
 def _contains_nul(data) -> bool:
@@ -110,3 +112,5 @@ api.add_router("/offices", offices_router)
 api.add_router("/applicants", applicants_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
+api.add_router("/outreach", outreach_router)
+api.add_router("/reports", reports_router)
