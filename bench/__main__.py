@@ -27,7 +27,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-c", "--clients", type=int, default=64, help="concurrent clients")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
-    p.add_argument("--places", type=int, default=2000, help="online places on the bench day")
+    p.add_argument("--places", type=int, default=1000, help="online places on the bench day")
     p.add_argument("--duration", type=float, default=45, help="storm time bound (s)")
     p.add_argument("--requests", type=int, default=200_000, help="storm request bound")
     p.add_argument("--ceiling-seconds", type=float, default=5, help="each ceiling's run (s)")
