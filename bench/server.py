@@ -34,6 +34,8 @@ class Server:
             "LOKET_DEBUG": "0",
             "LOKET_DB_CONN_MAX_AGE": "600",
             "LOKET_LOG_LEVEL": "WARNING",
+            # The storm measures the booking path, not the per-account rate limit.
+            "LOKET_RATE_LIMITS_ENABLED": "0",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
         self.process: subprocess.Popen | None = None

@@ -3,13 +3,14 @@
 from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
 from loket.accounts.api import BearerToken
 from loket.accounts.api import router as auth_router
 from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
+from loket.core.api import router as me_router
 from loket.core.errors import DomainError
 from loket.offices.api import router as offices_router
 from loket.outreach.api import router as outreach_router
@@ -100,6 +101,16 @@ def data_error(request, exc):
     )
 
 
+@api.exception_handler(Throttled)
+def throttled(request, exc: Throttled):
+    # ninja adds Retry-After to the response after this handler returns.
+    return api.create_response(
+        request,
+        {"code": "rate_limited", "detail": "Too many requests. Try again in a moment."},
+        status=429,
+    )
+
+
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     return api.create_response(
@@ -114,3 +125,4 @@ api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/reports", reports_router)
+api.add_router("/me", me_router)

@@ -26,7 +26,10 @@ SECRET_KEY = os.environ.get("LOKET_SECRET_KEY", _DEV_SECRET)
 PAYMENT_SECRET = os.environ.get("LOKET_PAYMENT_SECRET", "dev-payment-secret")
 if PRODUCTION:
     DEBUG = False
-    if SECRET_KEY == _DEV_SECRET or "LOKET_PAYMENT_SECRET" not in os.environ:
+    if SECRET_KEY.strip() in ("", _DEV_SECRET) or PAYMENT_SECRET.strip() in (
+        "",
+        "dev-payment-secret",
+    ):
         raise ImproperlyConfigured(
             "LOKET_PRODUCTION is set: LOKET_SECRET_KEY and LOKET_PAYMENT_SECRET must be set."
         )
@@ -186,13 +189,55 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
 
+# --- Security: headers, cookies, content security policy (`manage.py check --deploy` clean) ---
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("LOKET_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31536000
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("LOKET_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content security policy (django-csp): only this site's own scripts, styles, images (and data:
+# images), no framing, forms post here only. Report-only unless LOKET_CSP_ENFORCE=1, until every
+# page is free of inline scripts and styles.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+LOKET_CSP_ENFORCE = env_bool("LOKET_CSP_ENFORCE", False)
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if LOKET_CSP_ENFORCE:
+    CONTENT_SECURITY_POLICY = _csp
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+
+# Personal data: bookings closed (completed, cancelled, expired, no-show) longer ago than this
+# are anonymised by `manage.py anonymise_closed_cases` (see README, "Personal data").
+LOKET_RETENTION_DAYS = int(os.environ.get("LOKET_RETENTION_DAYS", "730"))
 
 LOGGING = {
     "version": 1,
@@ -204,3 +249,62 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# --- Abuse resistance ---
+import sys  # noqa: E402
+
+# Account lockout (django-axes): N failed logins for one (e-mail, IP) lock that pair for M
+# minutes, on the website and on POST /api/v1/auth/token. Attempts are kept in the database,
+# so several app processes share them.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "loket.web.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOKET_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("LOKET_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Accounts log in by e-mail, passed to authenticate() as `username` (forms and API alike).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "loket.web.lockout.login_username"
+AXES_LOCKOUT_CALLABLE = "loket.web.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A lockout ends M minutes after it began, however often the locked pair tries again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# No row per successful log-in: only failures are kept, and only as long as they count.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Rate limits, read at request time: "count/period" (s, m, h, d) per scope. The API limits
+# use django-ninja's throttling, the website's django-ratelimit; both count in CACHES
+# (Redis when REDIS_URL is set, so every app process shares the counts).
+# Override one with LOKET_RATE_<SCOPE>, e.g. LOKET_RATE_API_BOOKING=60/m.
+LOKET_RATE_LIMITS = {
+    # API, per client IP
+    "api_token": "20/m",
+    "api_register": "10/h",
+    "api_verify": "20/m",
+    "api_resend": "5/h",
+    # API, per account (never per IP: many accounts may share one address)
+    "api_booking": "30/m",
+    # Website
+    "web_login": "20/m",  # per IP
+    "web_register": "10/h",  # per IP
+    "web_verify": "20/m",  # per IP
+    "web_resend": "5/h",  # per IP
+    "web_booking": "30/m",  # per account
+}
+for _scope in LOKET_RATE_LIMITS:
+    LOKET_RATE_LIMITS[_scope] = os.environ.get(
+        f"LOKET_RATE_{_scope.upper()}", LOKET_RATE_LIMITS[_scope]
+    )
+# Off under the test runner unless a test switches them on (its counts would otherwise leak
+# from test to test through the cache); on everywhere else unless LOKET_RATE_LIMITS_ENABLED=0.
+LOKET_RATE_LIMITS_ENABLED = env_bool("LOKET_RATE_LIMITS_ENABLED", "pytest" not in sys.modules)
+
+# Notifications: the day-before reminder goes out from this hour (office time) on; SMS and
+# WhatsApp messages are sent by this class (its send(message) raises to have it retried).
+LOKET_REMINDER_HOUR = int(os.environ.get("LOKET_REMINDER_HOUR", "8"))
+LOKET_SMS_SENDER = os.environ.get("LOKET_SMS_SENDER", "loket.notifications.services.LoggingSender")

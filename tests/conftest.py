@@ -22,12 +22,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
 
 
-def make_nik(
-    birth: dt.date, sex: str = "M", *, district: str = "321501", serial: int = 1
-) -> str:
+def make_nik(birth: dt.date, sex: str = "M", *, district: str = "321501", serial: int = 1) -> str:
     """A valid NIK for a birth date and sex (women: day + 40)."""
     day = birth.day + (40 if sex == "F" else 0)
     return f"{district}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Tests read the English source strings; Indonesian is checked where a test asks for it."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """A browser that chose English (pages otherwise open in Bahasa Indonesia)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture

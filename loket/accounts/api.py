@@ -1,5 +1,7 @@
+from django.conf import settings
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
+from ninja.throttling import SimpleRateThrottle
 from pydantic import Field
 
 from loket.accounts import services
@@ -8,6 +10,34 @@ from loket.accounts import services
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         return services.user_for_token(token)
+
+
+class RateLimit(SimpleRateThrottle):
+    """A django-ninja throttle whose rate is settings.LOKET_RATE_LIMITS[scope], read at request
+    time. Counted per client IP, or per account (`per="account"`): never per IP for signed-in
+    calls, since many accounts may share one address. A refused call is a 429 with Retry-After.
+    """
+
+    def __init__(self, scope: str, *, per: str = "ip"):
+        self.scope = scope
+        self.per = per
+        self.rate = None
+        self.num_requests = self.duration = None
+
+    def get_cache_key(self, request) -> str | None:
+        if self.per == "account":
+            account = getattr(request, "auth", None)
+            ident = f"account:{account.pk}" if account is not None else None
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident} if ident else None
+
+    def allow_request(self, request) -> bool:
+        if not settings.LOKET_RATE_LIMITS_ENABLED:
+            return True
+        self.rate = settings.LOKET_RATE_LIMITS[self.scope]
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
 
 
 router = Router(tags=["accounts"])
@@ -47,7 +77,12 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/register", auth=None, response={201: AccountOut, 409: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/register",
+    auth=None,
+    throttle=RateLimit("api_register"),
+    response={201: AccountOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+)
 def register(request, payload: RegisterIn):
     """Create an account; a 6-digit code is sent to the e-mail address to verify it."""
     user = services.register_account(
@@ -56,21 +91,40 @@ def register(request, payload: RegisterIn):
     return Status(201, {"email": user.email, "verified": user.is_verified})
 
 
-@router.post("/verify", auth=None, response={200: AccountOut, 400: ErrorOut})
+@router.post(
+    "/verify",
+    auth=None,
+    throttle=RateLimit("api_verify"),
+    response={200: AccountOut, 400: ErrorOut, 429: ErrorOut},
+)
 def verify(request, payload: VerifyIn):
     """Verify the e-mail address with the code that was sent to it."""
     user = services.verify_email(email=payload.email, code=payload.code)
     return {"email": user.email, "verified": user.is_verified}
 
 
-@router.post("/resend-code", auth=None, response={202: None})
+@router.post(
+    "/resend-code", auth=None, throttle=RateLimit("api_resend"), response={202: None, 429: ErrorOut}
+)
 def resend_code(request, payload: EmailIn):
     """Send a new verification code (answers the same whether or not the account exists)."""
     services.resend_verification(email=payload.email)
     return Status(202, None)
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 403: ErrorOut})
+@router.post(
+    "/token",
+    auth=None,
+    throttle=RateLimit("api_token"),
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+)
 def token(request, payload: TokenIn):
-    """Exchange e-mail and password for a bearer token."""
-    return {"token": services.issue_token(email=payload.email, password=payload.password)}
+    """Exchange e-mail and password for a bearer token.
+
+    After repeated failures for one e-mail address from one IP, the pair is locked for a while:
+    429 `account_locked` with Retry-After."""
+    return {
+        "token": services.issue_token(
+            email=payload.email, password=payload.password, request=request
+        )
+    }

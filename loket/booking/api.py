@@ -4,6 +4,7 @@ from django.db import transaction
 from ninja import Header, Router, Status
 
 from loket.accounts import services as accounts
+from loket.accounts.api import RateLimit
 from loket.booking import services
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.schemas import (
@@ -72,7 +73,9 @@ def _json_ready(body: dict) -> dict:
     }
 
 
-@router.post("", response={201: BookingOut, **ERRORS})
+@router.post(
+    "", response={201: BookingOut, **ERRORS}, throttle=RateLimit("api_booking", per="account")
+)
 def create_booking(request, payload: BookingIn, idempotency_key: str | None = Header(None)):
     """Hold a place for an applicant. The booking awaits payment until `pay_before`.
 

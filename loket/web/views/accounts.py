@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,9 +29,11 @@ from loket.web.forms import (
     VerifyForm,
     add_domain_error,
 )
+from loket.web.ratelimit import limited
 from loket.web.views.common import page, safe_next, verified_required
 
 
+@limited("web_register")
 def register(request):
     if request.user.is_authenticated and request.user.is_verified:
         return redirect("web:my_bookings")
@@ -52,6 +55,7 @@ def register(request):
     return page(request, "web/accounts/register.html", {"form": form})
 
 
+@limited("web_verify")
 def verify(request):
     initial = {"email": request.session.get("verify_email", "")}
     form = VerifyForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -77,6 +81,7 @@ def verify(request):
 
 
 @require_POST
+@limited("web_resend")
 def resend_code(request):
     form = ResendCodeForm(request.POST)
     if form.is_valid():
@@ -89,6 +94,7 @@ def resend_code(request):
     return redirect("web:verify")
 
 
+@method_decorator(limited("web_login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "web/accounts/login.html"
     authentication_form = EmailLoginForm

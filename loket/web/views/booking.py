@@ -23,6 +23,7 @@ from loket.core.errors import DomainError
 from loket.offices.models import ApplicationType, PassportType
 from loket.web import selectors
 from loket.web.forms import BookingDetailsForm, OfficeSearchForm
+from loket.web.ratelimit import limited
 from loket.web.views.common import office_and_channel, page, verified_required
 
 DRAFT = "booking_draft"
@@ -213,6 +214,7 @@ def _draft_summary(request):
 
 
 @verified_required
+@limited("web_booking", per="account")
 def check(request):
     """Check your answers; confirming holds the place and opens the payment."""
     summary = _draft_summary(request)

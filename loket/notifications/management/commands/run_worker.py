@@ -5,11 +5,15 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from loket.booking.services import expire_overdue_holds
+from loket.notifications.reminders import send_appointment_reminders
 from loket.notifications.services import deliver_due_messages
 
 
 class Command(BaseCommand):
-    help = "Background worker: expire unpaid holds and deliver the outbox, every few seconds."
+    help = (
+        "Background worker: expire unpaid holds, enqueue the day-before reminders and deliver "
+        "the outbox, every few seconds."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
@@ -29,12 +33,16 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 expired = expire_overdue_holds()
+                reminded = send_appointment_reminders()
                 sent = deliver_due_messages()
             except Exception as exc:  # keep the worker alive through a database outage
                 self.stderr.write(f"round failed: {type(exc).__name__}: {exc}")
             else:
-                if expired or sent:
-                    self.stdout.write(f"expired {expired} hold(s), delivered {sent} message(s)")
+                if expired or reminded or sent:
+                    self.stdout.write(
+                        f"expired {expired} hold(s), reminded {reminded} booking(s), "
+                        f"delivered {sent} message(s)"
+                    )
             if once:
                 break
             deadline = time.monotonic() + interval
