@@ -16,6 +16,7 @@ STRONG_SECRET = "k3Y-" + "x7Qp9Lm2Vb8Nc4Rt6Wz1Hs5Jd0Fg3Ak" * 2
 def run_manage(*args, env_overrides, tmp_path, drop=()):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOKET_") and k not in drop}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     env.update({"LOKET_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
     env.update(env_overrides)
     return subprocess.run(
