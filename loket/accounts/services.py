@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import ApiToken, Applicant, EmailVerification, User
@@ -84,8 +84,8 @@ def _send_verification_code(user: User) -> str:
         # One message per code: two codes asked for in the same instant are both sent.
         dedupe_key=f"verify:{verification.pk}",
         recipient=user.email,
-        subject=_t("Your Loket verification code"),
-        body=_t("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
+        subject=gettext("Your Loket verification code"),
+        body=gettext("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
         % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES},
     )
     return code

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
@@ -307,9 +307,9 @@ def book_appointment(
             enqueue_message(
                 dedupe_key=f"booking-created:{booking.code}",
                 recipient=account.email,
-                subject=_t("Booking %(code)s: pay before %(deadline)s")
+                subject=gettext("Booking %(code)s: pay before %(deadline)s")
                 % {"code": booking.code, "deadline": _local(booking.pay_before, tz)},
-                body=_t(
+                body=gettext(
                     "Your place on %(date)s at %(window)s is held until %(deadline)s. "
                     "Pay Rp%(amount)s with billing code %(billing)s."
                 )
@@ -561,8 +561,8 @@ def record_payment(*, body: bytes, signature: str) -> Booking:
         enqueue_message(
             dedupe_key=f"booking-paid:{booking.code}",
             recipient=booking.account.email,
-            subject=_t("Booking %(code)s is confirmed") % {"code": booking.code},
-            body=_t(
+            subject=gettext("Booking %(code)s is confirmed") % {"code": booking.code},
+            body=gettext(
                 "Your application number is %(number)s. Come on %(date)s between %(start)s and "
                 "%(end)s with your KTP, KK and this proof."
             )

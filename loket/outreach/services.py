@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
@@ -500,14 +500,15 @@ def move_occurrence(
                     before={"date": old_day.isoformat()},
                     after={"date": day.isoformat(), "window": f"{target.window_start:%H:%M}"},
                 )
-            _set_day_places(channel=channel, day=old_day, places=0, reason=_t("moved"))
+            _set_day_places(channel=channel, day=old_day, places=0, reason=gettext("moved"))
         moved_at = int(clock.now().timestamp())  # each move is told, even to the same day
         for booking in bookings:
             enqueue_message(
                 dedupe_key=f"service-day-moved:{occurrence.pk}:{moved_at}:{booking.code}",
                 recipient=booking.account.email,
-                subject=_t("%(name)s on %(old)s is moved") % {"name": rule.name, "old": old_day},
-                body=_t(
+                subject=gettext("%(name)s on %(old)s is moved")
+                % {"name": rule.name, "old": old_day},
+                body=gettext(
                     "Your booking %(code)s keeps its place. The service day is now on %(date)s "
                     "at %(location)s. Reason: %(reason)s"
                 )
@@ -562,9 +563,9 @@ def cancel_occurrence(
             enqueue_message(
                 dedupe_key=f"service-day-cancelled:{occurrence.pk}:{booking.code}",
                 recipient=booking.account.email,
-                subject=_t("%(name)s on %(date)s is cancelled")
+                subject=gettext("%(name)s on %(date)s is cancelled")
                 % {"name": rule.name, "date": f"{occurrence.date:%d-%m-%Y}"},
-                body=_t(
+                body=gettext(
                     "We are sorry: the service day at %(location)s on %(date)s is cancelled "
                     "(%(reason)s). Your booking %(code)s is cancelled and nothing is charged. "
                     "You can book another day."
@@ -581,7 +582,7 @@ def cancel_occurrence(
         occurrence.note = reason[:300]
         occurrence.save(update_fields=["status", "note"])
         _set_day_places(
-            channel=occurrence.channel, day=occurrence.date, places=0, reason=_t("cancelled")
+            channel=occurrence.channel, day=occurrence.date, places=0, reason=gettext("cancelled")
         )
         audit.record(
             action="service_day.cancelled",
@@ -711,43 +712,43 @@ def _request_field_errors(office: Office, data: RequestData, today: dt.date) -> 
 
     errors: list[tuple[str, str]] = []
     for field, label in (
-        ("organisation", _t("Write the name of the institution.")),
-        ("contact_person", _t("Write the name of the contact person.")),
-        ("location", _t("Write the address where the office should come.")),
+        ("organisation", gettext("Write the name of the institution.")),
+        ("contact_person", gettext("Write the name of the contact person.")),
+        ("location", gettext("Write the address where the office should come.")),
     ):
         if not getattr(data, field).strip():
             errors.append((field, label))
     try:
         validate_email(data.email.strip())
     except ValidationError:
-        errors.append(("email", _t("Write an e-mail address, e.g. nama@kampus.ac.id.")))
+        errors.append(("email", gettext("Write an e-mail address, e.g. nama@kampus.ac.id.")))
     phone = data.phone.strip().replace(" ", "").replace("-", "")
     if not phone.lstrip("+").isdigit() or not 8 <= len(phone.lstrip("+")) <= 15:
-        errors.append(("phone", _t("Write a phone number of 8 to 15 digits.")))
+        errors.append(("phone", gettext("Write a phone number of 8 to 15 digits.")))
     regency = regions.normalize_regency(data.regency)
     area = working_area(office)
     if regency is None:
-        errors.append(("regency", _t("Choose the regency of the location.")))
+        errors.append(("regency", gettext("Choose the regency of the location.")))
     elif regency not in area:
         errors.append(
             (
                 "regency",
-                _t("This office comes only to its working area: %(area)s.")
+                gettext("This office comes only to its working area: %(area)s.")
                 % {"area": ", ".join(regions.regency_name(r) for r in area)},
             )
         )
     if not data.preferred_dates:
-        errors.append(("preferred_dates", _t("Give at least one preferred date.")))
+        errors.append(("preferred_dates", gettext("Give at least one preferred date.")))
     elif len(data.preferred_dates) > MAX_PREFERRED_DATES:
-        errors.append(("preferred_dates", _t("Give at most three preferred dates.")))
+        errors.append(("preferred_dates", gettext("Give at most three preferred dates.")))
     elif any(d <= today for d in data.preferred_dates):
-        errors.append(("preferred_dates", _t("Preferred dates must be after today.")))
+        errors.append(("preferred_dates", gettext("Preferred dates must be after today.")))
     minimum = min_applicants(office)
     if data.expected_applicants < minimum:
         errors.append(
             (
                 "expected_applicants",
-                _t("A visit needs at least %(min)s applicants.") % {"min": minimum},
+                gettext("A visit needs at least %(min)s applicants.") % {"min": minimum},
             )
         )
     return errors
@@ -803,8 +804,8 @@ def submit_outreach_request(
         enqueue_message(
             dedupe_key=f"outreach-submitted:{request.code}",
             recipient=request.email,
-            subject=_t("Eazy Passport request %(code)s received") % {"code": request.code},
-            body=_t(
+            subject=gettext("Eazy Passport request %(code)s received") % {"code": request.code},
+            body=gettext(
                 "We received your request for %(org)s with %(n)s participants. The office will "
                 "answer by e-mail with a date or a question."
             )
@@ -885,9 +886,9 @@ def approve_outreach_request(
         enqueue_message(
             dedupe_key=f"outreach-approved:{locked.code}",
             recipient=locked.email,
-            subject=_t("Eazy Passport %(code)s approved for %(date)s")
+            subject=gettext("Eazy Passport %(code)s approved for %(date)s")
             % {"code": locked.code, "date": f"{visit_date:%d-%m-%Y}"},
-            body=_t(
+            body=gettext(
                 "The office will come to %(location)s on %(date)s. Each participant has a code; "
                 "the list is below. Participants bring their KTP and KK.\n\n%(codes)s"
             )
@@ -927,9 +928,9 @@ def propose_outreach_date(
         enqueue_message(
             dedupe_key=f"outreach-proposed:{locked.code}:{proposed_date}",
             recipient=locked.email,
-            subject=_t("Eazy Passport %(code)s: can we come on %(date)s?")
+            subject=gettext("Eazy Passport %(code)s: can we come on %(date)s?")
             % {"code": locked.code, "date": f"{proposed_date:%d-%m-%Y}"},
-            body=_t(
+            body=gettext(
                 "Your preferred dates are not possible. We propose %(date)s. %(message)s "
                 "Reply to this e-mail to accept or suggest another date."
             )
@@ -962,8 +963,8 @@ def reject_outreach_request(*, request: OutreachRequest, reason: str, actor: Use
         enqueue_message(
             dedupe_key=f"outreach-rejected:{locked.code}",
             recipient=locked.email,
-            subject=_t("Eazy Passport %(code)s cannot be served") % {"code": locked.code},
-            body=_t("We are sorry: we cannot come. Reason: %(reason)s") % {"reason": reason},
+            subject=gettext("Eazy Passport %(code)s cannot be served") % {"code": locked.code},
+            body=gettext("We are sorry: we cannot come. Reason: %(reason)s") % {"reason": reason},
         )
     return locked
 
@@ -993,15 +994,15 @@ def record_emergency_case(
         errors.append(("nik", str(exc)))
     regency = regions.normalize_regency(domicile_regency)
     if regency is None:
-        errors.append(("domicile_regency", _t("Choose the regency of the KTP address.")))
+        errors.append(("domicile_regency", gettext("Choose the regency of the KTP address.")))
     if reason not in EmergencyReason.values:
-        errors.append(("reason", _t("Choose a reason.")))
+        errors.append(("reason", gettext("Choose a reason.")))
     if reason == EmergencyReason.OTHER and not (notes or "").strip():
-        errors.append(("notes", _t("Describe the emergency.")))
+        errors.append(("notes", gettext("Describe the emergency.")))
     for field, value, message in (
-        ("caller_name", caller_name, _t("Write the caller's name.")),
-        ("caller_phone", caller_phone, _t("Write the caller's phone number.")),
-        ("applicant_name", applicant_name, _t("Write the applicant's name as on the KTP.")),
+        ("caller_name", caller_name, gettext("Write the caller's name.")),
+        ("caller_phone", caller_phone, gettext("Write the caller's phone number.")),
+        ("applicant_name", applicant_name, gettext("Write the applicant's name as on the KTP.")),
     ):
         if not (value or "").strip():
             errors.append((field, message))

@@ -4,7 +4,7 @@ import csv
 import datetime as dt
 import io
 
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -45,10 +45,10 @@ def figures_xlsx(figures: list[Figure], *, office_name: str, period: Period) -> 
     workbook = Workbook()
     about = workbook.active
     about.title = "about"
-    about.append([_t("office"), office_name])
-    about.append([_t("period"), period.start, period.end])
+    about.append([gettext("office"), office_name])
+    about.append([gettext("period"), period.start, period.end])
     about.append([])
-    about.append([_t("sheet"), _t("figure"), _t("definition")])
+    about.append([gettext("sheet"), gettext("figure"), gettext("definition")])
     used = {"about"}
     bold = Font(bold=True)
     for figure in figures:

@@ -2,7 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 
 from loket.core import clock
 from loket.core.errors import DomainError
@@ -41,7 +41,7 @@ def export(request, key: str, fmt: str):
     """One figure as CSV or XLSX, or every figure as one XLSX workbook (key 'all')."""
     form, office, period = _filtered(request)
     if office is None:
-        raise Http404(_t("Choose an office and a period."))
+        raise Http404(gettext("Choose an office and a period."))
     stem = f"loket-{office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{key}"
     try:
         figures = (
@@ -50,10 +50,10 @@ def export(request, key: str, fmt: str):
             else [selectors.get_figure(key, office, period)]
         )
     except DomainError:
-        raise Http404(_t("There is no such figure.")) from None
+        raise Http404(gettext("There is no such figure.")) from None
     if fmt == "csv":
         if len(figures) != 1:
-            raise Http404(_t("CSV holds one figure: choose one."))
+            raise Http404(gettext("CSV holds one figure: choose one."))
         response = HttpResponse(exports.figure_csv(figures[0]), content_type="text/csv")
     elif fmt == "xlsx":
         response = HttpResponse(
@@ -112,21 +112,21 @@ def _plan_rows(result_a: planner.PlanResult, result_b: planner.PlanResult) -> li
                     "labels": [f"{h:02d}:00" for h in hours],
                     "datasets": [
                         {
-                            "label": _t("plan A: p90 wait (min)"),
+                            "label": gettext("plan A: p90 wait (min)"),
                             "data": [
                                 round(hours_a[h].wait_p90, 1) if h in hours_a else None
                                 for h in hours
                             ],
                         },
                         {
-                            "label": _t("plan B: p90 wait (min)"),
+                            "label": gettext("plan B: p90 wait (min)"),
                             "data": [
                                 round(hours_b[h].wait_p90, 1) if h in hours_b else None
                                 for h in hours
                             ],
                         },
                         {
-                            "label": _t("plan A: people waiting (mean)"),
+                            "label": gettext("plan A: people waiting (mean)"),
                             "data": [
                                 round(hours_a[h].queue_mean, 1) if h in hours_a else None
                                 for h in hours
@@ -134,7 +134,7 @@ def _plan_rows(result_a: planner.PlanResult, result_b: planner.PlanResult) -> li
                             "hidden": True,
                         },
                         {
-                            "label": _t("plan B: people waiting (mean)"),
+                            "label": gettext("plan B: people waiting (mean)"),
                             "data": [
                                 round(hours_b[h].queue_mean, 1) if h in hours_b else None
                                 for h in hours
