@@ -81,7 +81,7 @@ class TokenOut(Schema):
     "/register",
     auth=None,
     throttle=RateLimit("api_register"),
-    response={201: AccountOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: AccountOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )
 def register(request, payload: RegisterIn):
     """Create an account; a 6-digit code is sent to the e-mail address to verify it."""
@@ -95,7 +95,7 @@ def register(request, payload: RegisterIn):
     "/verify",
     auth=None,
     throttle=RateLimit("api_verify"),
-    response={200: AccountOut, 400: ErrorOut, 429: ErrorOut},
+    response={200: AccountOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )
 def verify(request, payload: VerifyIn):
     """Verify the e-mail address with the code that was sent to it."""
@@ -104,7 +104,10 @@ def verify(request, payload: VerifyIn):
 
 
 @router.post(
-    "/resend-code", auth=None, throttle=RateLimit("api_resend"), response={202: None, 429: ErrorOut}
+    "/resend-code",
+    auth=None,
+    throttle=RateLimit("api_resend"),
+    response={202: None, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )
 def resend_code(request, payload: EmailIn):
     """Send a new verification code (answers the same whether or not the account exists)."""
@@ -116,7 +119,14 @@ def resend_code(request, payload: EmailIn):
     "/token",
     auth=None,
     throttle=RateLimit("api_token"),
-    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    response={
+        200: TokenOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
 )
 def token(request, payload: TokenIn):
     """Exchange e-mail and password for a bearer token.

@@ -114,13 +114,13 @@ def create_booking(request, payload: BookingIn, idempotency_key: str | None = He
     return Status(status, body)
 
 
-@router.get("", response=list[BookingOut])
+@router.get("", response={200: list[BookingOut], 401: ErrorOut})
 def my_bookings(request):
     """The account's own bookings, newest first."""
     return [booking_out(b) for b in list_account_bookings(account=request.auth)]
 
 
-@router.get("/{code}", response={200: BookingOut, 404: ErrorOut})
+@router.get("/{code}", response={200: BookingOut, 401: ErrorOut, 404: ErrorOut})
 def booking_detail(request, code: str):
     return booking_out(services.get_account_booking(account=request.auth, code=code))
 
@@ -151,7 +151,7 @@ def payment_notify(request, payload: PaymentNoticeIn, x_signature: str = Header(
     }
 
 
-@applicants_router.get("", response=list[ApplicantOut])
+@applicants_router.get("", response={200: list[ApplicantOut], 401: ErrorOut})
 def applicants(request):
     """The people this account applies for (at most 5)."""
     return [applicant_out(a) for a in request.auth.applicants.order_by("position")]

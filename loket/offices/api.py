@@ -11,6 +11,11 @@ from loket.offices.selectors import get_channel, get_office, list_offices
 router = Router(tags=["offices"], auth=None)
 
 
+class ErrorOut(Schema):
+    code: str
+    detail: str
+
+
 class ChannelOut(Schema):
     code: str
     kind: str
@@ -76,7 +81,7 @@ def offices(request):
     return [_office_out(o) for o in list_offices().prefetch_related("working_area")]
 
 
-@router.get("/{code}", response=OfficeDetailOut)
+@router.get("/{code}", response={200: OfficeDetailOut, 404: ErrorOut})
 def office_detail(request, code: str):
     office = get_office(code)
     channels = office.channels.filter(is_active=True).order_by("code")
@@ -96,7 +101,7 @@ def office_detail(request, code: str):
     }
 
 
-@router.get("/{code}/availability", response=AvailabilityOut)
+@router.get("/{code}/availability", response={200: AvailabilityOut, 404: ErrorOut, 422: ErrorOut})
 def availability(request, code: str, q: Query[AvailabilityQuery]):
     """Per day: `open`, `full`, `closed` or `not_released`, with each window's remaining places.
 

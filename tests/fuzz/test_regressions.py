@@ -1,5 +1,5 @@
 """Regressions from the fuzz run, as plain requests: each answer is a clean error with a code,
-and (BUG API-1, open) the schema documents its status for the operation."""
+and the schema documents its status for the operation."""
 
 import json
 
@@ -58,10 +58,6 @@ def test_hostile_request_is_a_clean_error(client, office, method, path, operatio
     assert response.json()["code"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="BUG API-1: error statuses from config/api.py's handlers are not in the schema",
-)
 @pytest.mark.parametrize(("method", "path", "operation", "kwargs", "status"), FINDINGS, ids=IDS)
 def test_error_status_is_documented(method, path, operation, kwargs, status):
     """Every error status the API answers is documented for its operation."""
