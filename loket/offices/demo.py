@@ -61,6 +61,8 @@ CHANNELS = [
     ("outreach", ChannelKind.OUTREACH, "Eazy Passport", 0, (True, True, False, False), {}),
     ("paten", ChannelKind.EVENT, "Layanan PATEN", 0, (True, True, False, False), {"friday": 10}),
     ("emergency", ChannelKind.EMERGENCY, "Layanan darurat", 0, (True, True, True, True), {}),
+    # Examination (BAP) dates of lost/damaged passports: their own daily places.
+    ("bap", ChannelKind.BAP, "Pemeriksaan BAP", 10, (False, False, True, True), {}),
 ]
 
 SAMPLE_PEOPLE = [
@@ -110,7 +112,7 @@ def load_office() -> Office:
                 "release_rule": ReleaseRule.ROLLING,
                 "release_days_ahead": 30,
                 "horizon_days": 60,
-                "min_days_ahead": 1 if kind == ChannelKind.ONLINE else 0,
+                "min_days_ahead": 1 if kind in (ChannelKind.ONLINE, ChannelKind.BAP) else 0,
             },
         )
         if not created:

@@ -107,6 +107,7 @@ class ChannelKind(models.TextChoices):
     EVENT = "event", _("service day event (PATEN)")
     EMERGENCY = "emergency", _("emergency")
     SIMPATIK = "simpatik", _("weekend walk-in (Paspor Simpatik)")
+    BAP = "bap", _("examination (BAP) of lost/damaged passports")
 
 
 class ReleaseRule(models.TextChoices):
@@ -186,6 +187,13 @@ class Channel(models.Model):
                 name="channel_release_day_range",
             ),
             models.CheckConstraint(condition=Q(hold_minutes__gte=1), name="channel_hold_positive"),
+            # The examination (BAP) dates of lost/damaged passports are booked against this one.
+            models.UniqueConstraint(
+                fields=["office"],
+                condition=Q(kind="bap"),
+                name="channel_one_bap_per_office",
+                violation_error_message=_("An office has one examination (BAP) channel."),
+            ),
         ]
 
     def __str__(self) -> str:

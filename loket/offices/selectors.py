@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.core import clock
 from loket.core.errors import NotFound
 from loket.offices import domain
-from loket.offices.models import Channel, Closure, Office
+from loket.offices.models import Channel, ChannelKind, Closure, Office
 
 
 class OfficeNotFound(NotFound):
@@ -38,6 +38,14 @@ def get_channel(office: Office, code: str) -> Channel:
     except Channel.DoesNotExist:
         raise ChannelNotFound() from None
     channel.office = office
+    return channel
+
+
+def get_bap_channel(office: Office) -> Channel | None:
+    """The office's examination (BAP) channel: lost/damaged examination dates take its places."""
+    channel = Channel.objects.filter(office=office, kind=ChannelKind.BAP, is_active=True).first()
+    if channel is not None:
+        channel.office = office
     return channel
 
 

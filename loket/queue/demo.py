@@ -28,6 +28,8 @@ DEMO_STAFF = [
     ("loket1@contoh.id", "loket-demo-2026", StaffRole.COUNTER, "Petugas Loket Satu"),
     ("loket2@contoh.id", "loket-demo-2026", StaffRole.COUNTER, "Petugas Loket Dua"),
     ("supervisor@contoh.id", "supervisor-demo-2026", StaffRole.SUPERVISOR, "Supervisor Demo"),
+    # The self-service check-in machine in the hall: it opens the kiosk page only.
+    ("kiosk@contoh.id", "loket-demo-2026", StaffRole.KIOSK, "Kios Check-in Mandiri"),
 ]
 # number, stages served (None: all)
 DEMO_COUNTERS = [

@@ -13,6 +13,8 @@ class StaffRole(models.TextChoices):
     OFFICE_ADMIN = "office_admin", _("office administrator")
     HOTLINE = "hotline", _("hotline officer")
     OUTREACH = "outreach", _("outreach coordinator")
+    # An account for a self-service check-in machine: it opens the kiosk page only.
+    KIOSK = "kiosk", _("self-service kiosk")
 
 
 class StaffMembership(models.Model):
@@ -436,8 +438,8 @@ class BapStatus(models.TextChoices):
 
 
 class BapCase(models.Model):
-    """A lost or damaged passport's examination (BAP): its date, booked against the lane's own
-    capacity, and after approval the day to come back for photos."""
+    """A lost or damaged passport's examination (BAP): its date, booked against the office's
+    examination (BAP) channel in the ledger, and after approval the day to come back for photos."""
 
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
     ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="bap")

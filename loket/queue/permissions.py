@@ -19,6 +19,8 @@ DESK_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR)
 COUNTER_ROLES = (StaffRole.COUNTER, StaffRole.SUPERVISOR)
 SUPERVISOR_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 PICKUP_ROLES = (StaffRole.DESK, StaffRole.COUNTER, StaffRole.SUPERVISOR)
+# The self-service check-in page: the kiosk's own account, or the desk setting a machine up.
+KIOSK_ROLES = (StaffRole.KIOSK, StaffRole.DESK, StaffRole.SUPERVISOR)
 
 
 def roles_at(user, office: Office) -> set[str]:
@@ -50,6 +52,7 @@ def staff_required(*roles: str):
                 "counter": bool(held & set(COUNTER_ROLES)),
                 "supervisor": bool(held & set(SUPERVISOR_ROLES)),
                 "pickup": bool(held & set(PICKUP_ROLES)),
+                "kiosk": bool(held & set(KIOSK_ROLES)),
             }
             return view(request, office_code, *args, **kwargs)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.offices.models import Channel, Office
-from loket.offices.selectors import load_channel_plan
+from loket.offices.selectors import get_bap_channel, load_channel_plan
 from loket.queue import domain
 from loket.queue.models import (
     AT_COUNTER,
@@ -238,6 +238,39 @@ def list_bap_cases(*, office: Office) -> dict:
         )[:50],
         "approved": cases.filter(status=BapStatus.APPROVED).order_by("-approved_at")[:20],
     }
+
+
+@dataclass(frozen=True)
+class BapDay:
+    date: dt.date
+    remaining: int
+
+
+def list_bap_days(*, office: Office, days: int = 14) -> list[BapDay]:
+    """The next open days of the office's examination (BAP) channel with places left (within
+    `days` calendar days); empty when the office has no BAP channel."""
+    channel = get_bap_channel(office)
+    if channel is None:
+        return []
+    today = _today(office)
+    start = today + dt.timedelta(days=1)
+    end = today + dt.timedelta(days=min(days, channel.horizon_days))
+    plan = load_channel_plan(channel, start, end)
+    ledger = {
+        row["date"]: row
+        for row in CapacitySlot.objects.filter(channel=channel, date__range=(start, end))
+        .values("date")
+        .annotate(taken=Sum("used"), places=Sum("capacity"))
+    }
+    out = []
+    day = start
+    while day <= end:
+        row = ledger.get(day)
+        remaining = row["places"] - row["taken"] if row else plan.day_capacity(day)
+        if plan.closure_reason(day) is None and remaining > 0:
+            out.append(BapDay(date=day, remaining=remaining))
+        day += dt.timedelta(days=1)
+    return out
 
 
 def count_places_held(slots) -> dict[int, int]:

@@ -21,7 +21,12 @@ from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity.nik import NikInvalid, parse_nik
 from loket.offices.models import Channel, Office
-from loket.offices.selectors import is_office_closed, load_channel_plan, working_days_after
+from loket.offices.selectors import (
+    get_bap_channel,
+    is_office_closed,
+    load_channel_plan,
+    working_days_after,
+)
 from loket.queue import domain
 from loket.queue.models import (
     AT_COUNTER,
@@ -106,6 +111,15 @@ class AlreadyCheckedIn(CheckInRefused):
 class BookingNotConfirmed(CheckInRefused):
     code = "booking_not_confirmed"
     message = _("This booking is not confirmed (status: %(status)s).")
+
+
+class KioskNoMatch(CheckInRefused):
+    code = "kiosk_no_match"
+    status = 422
+    message = _(
+        "No booking matches this application number and NIK. Check both, or go to the "
+        "information desk."
+    )
 
 
 class NotEligibleForPriority(DomainError):
@@ -210,6 +224,20 @@ class BapQuotaExhausted(DomainError):
     code = "bap_quota_exhausted"
     status = 409
     message = _("No examination (BAP) places are left on that day. Choose another day.")
+
+
+class BapDateTooFar(BapDateInvalid):
+    code = "bap_date_too_far"
+    message = _("Examinations (BAP) can be set at most %(days)s days ahead. Choose an earlier day.")
+
+
+class BapCapacityNotConfigured(DomainError):
+    code = "bap_capacity_not_configured"
+    status = 409
+    message = _(
+        "This office has no examination (BAP) channel with daily places. "
+        "Ask the office administrator to add one."
+    )
 
 
 class BapNotDue(DomainError):
@@ -496,13 +524,41 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
         )
 
 
+def check_in_at_kiosk(*, office: Office, code: str, nik: str, kiosk) -> Ticket:
+    """Self-service check-in: no officer looks at the KTP, so the NIK typed by the applicant must
+    match the booking before anything about the booking is said (a wrong number and a wrong NIK
+    get the same answer). Then the check-in of the desk, with the kiosk account as the actor."""
+    nik = (nik or "").strip().replace(" ", "")
+    try:
+        booking = find_booking(office=office, code=code)
+    except BookingNotFoundHere:
+        raise KioskNoMatch() from None
+    if not nik or nik != booking.nik:
+        audit.record(
+            action="kiosk.nik_mismatch",
+            obj=booking,
+            actor=kiosk,
+            office=office,
+            after={"booking": booking.code},
+        )
+        raise KioskNoMatch()
+    return check_in_booking(office=office, code=booking.code, confirmed_nik=nik, officer=kiosk)
+
+
 def _take_day_place(
     *, lane: Lane, day: dt.date, exhausted: type[DomainError]
 ) -> CapacitySlot | None:
     """Take one place of the lane's channel today in the ledger (one conditional UPDATE)."""
-    channel = lane.channel
-    if channel is None:
+    if lane.channel is None:
         return None
+    return _take_channel_place(channel=lane.channel, day=day, exhausted=exhausted)
+
+
+def _take_channel_place(
+    *, channel: Channel, day: dt.date, exhausted: type[DomainError]
+) -> CapacitySlot:
+    """Take one place of a channel on a day, in its first window with room (one conditional
+    UPDATE per window tried; the ledger refuses `used > capacity`)."""
     plan = load_channel_plan(channel, day, day)
     windows = plan.window_plans(day)
     for window in windows:
@@ -957,7 +1013,8 @@ def schedule_bap(
     *, counter: Counter, officer, day: dt.date, ticket_id: int | None = None
 ) -> BapCase:
     """Set the examination (BAP) date of the lost/damaged ticket at this counter, taking a place
-    of the lane's channel on that day. Locks the counter, the ticket, then the ledger slot."""
+    of the office's examination (BAP) channel on that day: its own capacity, not the walk-in
+    lane's. Locks the counter, the ticket, then the ledger slot (conditional UPDATE)."""
     with transaction.atomic():
         counter = _lock_counter(counter)
         ticket = _lock_ticket_at_counter(counter, ticket_id)
@@ -967,9 +1024,15 @@ def schedule_bap(
         if existing is not None:
             raise BapAlreadyScheduled(date=f"{existing.bap_date:%d-%m-%Y}")
         office = ticket.office
-        if day <= _today(office) or is_office_closed(office, day):
+        today = _today(office)
+        if day <= today or is_office_closed(office, day):
             raise BapDateInvalid()
-        slot = _take_day_place(lane=ticket.lane, day=day, exhausted=BapQuotaExhausted)
+        channel = get_bap_channel(office)
+        if channel is None:
+            raise BapCapacityNotConfigured()
+        if day > today + dt.timedelta(days=channel.horizon_days):
+            raise BapDateTooFar(days=channel.horizon_days)
+        slot = _take_channel_place(channel=channel, day=day, exhausted=BapQuotaExhausted)
         case = BapCase.objects.create(
             office=office,
             ticket=ticket,

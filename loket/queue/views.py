@@ -3,6 +3,7 @@ render; every rule lives in services.py and domain.py."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -13,16 +14,18 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
 
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.queue import selectors, services
 from loket.queue.forms import CheckInForm, FindBookingForm, KioskForm, PickupForm, WalkInForm
-from loket.queue.models import BapCase, Counter, StaffMembership, StaffRole, Stage
+from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
 from loket.queue.permissions import (
     COUNTER_ROLES,
     DESK_ROLES,
+    KIOSK_ROLES,
     PICKUP_ROLES,
     SUPERVISOR_ROLES,
     staff_required,
@@ -51,6 +54,9 @@ def index(request):
     if request.user.is_superuser:
         for office in Office.objects.filter(is_active=True):
             offices[office] = set(StaffRole.values)
+    if len(offices) == 1 and set().union(*offices.values()) == {StaffRole.KIOSK}:
+        # A kiosk account goes straight to its one page.
+        return redirect("queue:kiosk", office_code=next(iter(offices)).code)
     rows = [
         {
             "office": office,
@@ -58,6 +64,7 @@ def index(request):
             "counter": bool(roles & set(COUNTER_ROLES)),
             "supervisor": bool(roles & set(SUPERVISOR_ROLES)),
             "pickup": bool(roles & set(PICKUP_ROLES)),
+            "kiosk": bool(roles & set(KIOSK_ROLES)),
         }
         for office, roles in offices.items()
     ]
@@ -136,24 +143,48 @@ def check_in(request, office_code):
     return render(request, "queue/ticket_issued.html", {"office": office, "ticket": ticket})
 
 
-@staff_required(*DESK_ROLES)
+KIOSK_RATE = "30/m"  # a kiosk serves a few people a minute; more looks like guessing NIKs
+
+
+def _kiosk_rate_limited(request) -> bool:
+    if request.method != "POST" or not settings.LOKET_RATE_LIMITS_ENABLED:
+        return False
+    usage = get_usage(
+        request,
+        group="queue:kiosk",
+        key="user",
+        rate=settings.LOKET_RATE_LIMITS.get("queue_kiosk", KIOSK_RATE),
+        increment=True,
+    )
+    return bool(usage and usage["should_limit"])
+
+
+@never_cache
+@staff_required(*KIOSK_ROLES)
 def kiosk(request, office_code):
-    """Self-service check-in on a kiosk logged in with a desk account: the applicant scans the
-    QR (or types the application number) and types the NIK from their KTP."""
+    """Self-service check-in on a kiosk machine: the applicant scans the QR (or types the
+    application number) and types the NIK from their KTP; the ticket number is shown big."""
     office = request.office
     form = KioskForm(request.POST or None)
+    if _kiosk_rate_limited(request):
+        form.is_valid()
+        form.add_error(None, _("Too many tries. Wait a minute, or go to the information desk."))
+        return render(request, "queue/kiosk.html", {"office": office, "form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = services.check_in_booking(
+            ticket = services.check_in_at_kiosk(
                 office=office,
                 code=form.cleaned_data["code"],
-                confirmed_nik=form.cleaned_data["nik"],
-                officer=request.user,
+                nik=form.cleaned_data["nik"],
+                kiosk=request.user,
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return render(request, "queue/kiosk_done.html", {"office": office, "ticket": ticket})
+            form = KioskForm()  # the next person starts from empty fields
+            form.kiosk_error = str(exc)
+            return render(
+                request, "queue/kiosk.html", {"office": office, "form": form}, status=exc.status
+            )
+        return render(request, "queue/kiosk_done.html", {"office": office, "ticket": ticket})
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "queue/kiosk.html", {"office": office, "form": form}, status=status)
 
@@ -211,7 +242,9 @@ def _counter_context(request, counter: Counter) -> dict:
     nik = ticket.applicant_nik if ticket else ""
     bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
     show_nik = StaffRole.COUNTER in request.staff_roles
+    needs_bap = ticket is not None and ticket.lane.kind == LaneKind.LOST_DAMAGED and bap is None
     return {
+        "bap_days": selectors.list_bap_days(office=counter.office) if needs_bap else [],
         "office": counter.office,
         "counter": counter,
         "ticket": ticket,

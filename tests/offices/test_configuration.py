@@ -178,6 +178,19 @@ def test_walk_in_channels_may_serve_lost_passports(office):
     assert Channel.objects.get(office=office, code="paten").is_bookable_online
 
 
+def test_the_examination_bap_channel_has_its_own_places(office):
+    """The demo's BAP channel is not bookable online and has its own 10 places a weekday; a
+    second BAP channel at the office is explained in the admin's validation."""
+    from loket.offices.selectors import get_bap_channel
+
+    bap = get_bap_channel(office)
+    assert bap.code == "bap" and bap.kind == ChannelKind.BAP and not bap.is_bookable_online
+    assert set(bap.weekday_capacities.values_list("capacity", flat=True)) == {10}
+    second = Channel(office=office, code="bap-2", kind=ChannelKind.BAP, name="BAP 2")
+    with pytest.raises(ValidationError, match="one examination"):
+        second.validate_constraints()
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -520,8 +520,8 @@ def test_unclaimed_priority_places_move_at_the_configured_time(queue_office, des
 
 
 def test_lost_passport_examination_is_booked_and_approved(queue_office, desk, officer, now):
-    """The document check sets the BAP date against the lane's capacity; once approved, the
-    applicant comes back for photos 3 working days later."""
+    """The document check sets the BAP date against the BAP channel's own capacity; once
+    approved, the applicant comes back for photos 3 working days later."""
     from loket.queue.models import BapCase
 
     WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
@@ -531,8 +531,11 @@ def test_lost_passport_examination_is_booked_and_approved(queue_office, desk, of
     for day in (now.date(), dt.date(2026, 11, 30), dt.date(2026, 12, 31)):  # today, past, closed
         with pytest.raises(services.BapDateInvalid):
             services.schedule_bap(counter=c1, officer=officer, day=day)
+    with pytest.raises(services.BapDateTooFar):  # beyond the BAP channel's horizon (60 days)
+        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2027, 2, 1))
     case = services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
     case.slot.refresh_from_db()
+    assert case.slot.channel.kind == "bap"
     assert case.slot.date == dt.date(2026, 12, 3) and case.slot.used == 1
     with pytest.raises(services.BapAlreadyScheduled, match="03-12-2026"):
         services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 4))
@@ -545,23 +548,83 @@ def test_lost_passport_examination_is_booked_and_approved(queue_office, desk, of
     assert approved.photo_date == dt.date(2026, 12, 8)  # Fri 4, Mon 7, Tue 8
     assert BapCase.objects.get().status == "approved"
     assert AuditEvent.objects.filter(action__in=["bap.scheduled", "bap.approved"]).count() == 2
+    assert find_drift() == []
+
+
+def test_photo_date_skips_holidays_and_office_closures(queue_office, desk, officer, now):
+    """Approved on Wed 23 Dec 2026, the photos are 3 working days later on the office's calendar:
+    cuti bersama (24), Christmas (25), the weekend, an office closure (28), then Tue 29 and
+    Wed 30; the demo's year-end closure (31), New Year and the weekend: Mon 4 January."""
+    Closure.objects.create(office=queue_office, date=dt.date(2026, 12, 28), reason="Rapat kerja")
+    walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
+    c1 = counter(queue_office, 1)
+    services.call_next_ticket(counter=c1, officer=officer)
+    case = services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 23))
+    with clock.frozen_at(dt.datetime(2026, 12, 23, 10, 0, tzinfo=WIB)):
+        approved = services.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
+    assert approved.photo_date == dt.date(2027, 1, 4)
 
 
 def test_bap_needs_a_lost_damaged_ticket_and_a_free_place(queue_office, desk, officer, now):
     """A priority ticket has no BAP; a full BAP day is refused."""
-    WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
+    WeekdayCapacity.objects.filter(channel__code="bap").update(capacity=1)
     walk_in(queue_office, desk)
     c1, c2 = counter(queue_office, 1), counter(queue_office, 2)
     services.call_next_ticket(counter=c1, officer=officer)
     with pytest.raises(services.BapNotForThisTicket):
         services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
     services.complete_ticket(counter=c1, officer=officer)
-    WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=2)
     for serial in (2, 3):
         walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=serial)
-    WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
     services.call_next_ticket(counter=c1, officer=officer)
     services.call_next_ticket(counter=c2, officer=officer)
     services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
     with pytest.raises(services.BapQuotaExhausted):
         services.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 3))
+    # another day of the BAP channel still has its place
+    services.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 4))
+
+
+def test_bap_dates_do_not_use_the_walk_in_lanes_places(queue_office, desk, officer, now):
+    """The lost/damaged walk-in lane and the BAP channel each keep their own daily places: a
+    full walk-in day leaves BAP dates free, and a full BAP day refuses no walk-in."""
+    WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
+    WeekdayCapacity.objects.filter(channel__code="bap").update(capacity=1)
+    day = dt.date(2026, 12, 2)  # tomorrow: both channels have one place
+    walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
+    with pytest.raises(services.LaneQuotaExhausted):
+        walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=2)
+    c1 = counter(queue_office, 1)
+    services.call_next_ticket(counter=c1, officer=officer)
+    case = services.schedule_bap(counter=c1, officer=officer, day=day)
+    walk_in_slot = CapacitySlot.objects.get(channel__code="lost-damaged", date=now.date())
+    bap_slot = CapacitySlot.objects.get(channel__code="bap", date=day)
+    assert case.slot_id == bap_slot.pk
+    assert (walk_in_slot.used, bap_slot.used) == (1, 1)
+    assert not CapacitySlot.objects.filter(channel__code="lost-damaged", date=day).exists()
+    with clock.frozen_at(dt.datetime(2026, 12, 2, 9, 0, tzinfo=WIB)):
+        walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=3)
+    assert find_drift() == []
+
+
+def test_bap_without_a_bap_channel_is_refused(queue_office, desk, officer, now):
+    """An office without an active BAP channel gets a clear refusal, not a shared place."""
+    Channel.objects.filter(office=queue_office, code="bap").update(is_active=False)
+    walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
+    c1 = counter(queue_office, 1)
+    services.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(services.BapCapacityNotConfigured):
+        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
+    assert (
+        not CapacitySlot.objects.filter(channel__code="lost-damaged", used__gt=0)
+        .exclude(date=now.date())
+        .exists()
+    )
+
+
+def test_an_office_has_one_bap_channel(queue_office):
+    """The database refuses a second examination (BAP) channel at an office."""
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Channel.objects.create(office=queue_office, code="bap-2", kind="bap", name="BAP 2")

@@ -20,7 +20,7 @@ PASSWORD = "rahasia-staf-123"
 PAGES = {
     "queue:desk": {"desk", "supervisor"},
     "queue:walk_in": {"desk", "supervisor"},
-    "queue:kiosk": {"desk", "supervisor"},
+    "queue:kiosk": {"desk", "supervisor", "kiosk"},
     "queue:bap": {"counter", "supervisor"},
     "queue:counters": {"counter", "supervisor"},
     "queue:supervisor": {"supervisor", "office_admin"},
@@ -336,16 +336,77 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
     assert client.get(reverse("queue:bap", args=["KRW"])).status_code == 403
 
 
-def test_kiosk_check_in_by_the_applicant(client, booking, desk):
-    """At the kiosk, the application number and the NIK give the queue number."""
-    login(client, desk)
+@pytest.fixture
+def kiosk(queue_office):
+    return make_staff(queue_office, "kiosk@contoh.id", StaffRole.KIOSK)
+
+
+def test_kiosk_check_in_by_the_applicant(client, booking, kiosk):
+    """At the kiosk, the application number and the NIK give the queue number, shown big."""
+    login(client, kiosk)
     url = reverse("queue:kiosk", args=["KRW"])
     with clock.frozen_at(AT_9_10):
-        assert client.get(url).status_code == 200
-        wrong = client.post(url, {"code": booking.application_number, "nik": "3215010101900009"})
-        assert wrong.status_code == 422 and "error-summary" in wrong.content.decode()
+        page = client.get(url)
+        assert page.status_code == 200
         done = client.post(url, {"code": booking.application_number, "nik": booking.nik})
-    assert done.status_code == 200 and "A001" in done.content.decode()
+    html = done.content.decode()
+    assert done.status_code == 200 and "ticket-number--kiosk" in html and "A001" in html
+    assert booking.applicant.name not in html and booking.nik not in html
+    ticket = Ticket.objects.get(booking=booking)
+    assert ticket.officer is None and ticket.events.get(kind="issued").officer == kiosk
+
+
+def test_kiosk_says_nothing_about_a_booking_without_its_nik(client, booking, kiosk, now):
+    """A wrong NIK and an unknown number get the same answer; the booking's date, name and
+    status stay hidden, and the attempt is in the audit trail."""
+    from loket.core.models import AuditEvent
+
+    login(client, kiosk)
+    url = reverse("queue:kiosk", args=["KRW"])
+    # the day before the booking: with the right NIK the kiosk would say "not today"
+    wrong = client.post(url, {"code": booking.application_number, "nik": "3215010101900009"})
+    unknown = client.post(url, {"code": "X" * 10, "nik": booking.nik})
+    assert wrong.status_code == unknown.status_code == 422
+    message = str(services.KioskNoMatch.message)
+    for response in (wrong, unknown):
+        html = response.content.decode()
+        assert message in html and "03-12-2026" not in html
+        assert booking.applicant.name not in html
+        assert booking.application_number not in html  # the fields start empty again
+    assert AuditEvent.objects.filter(action="kiosk.nik_mismatch").count() == 1
+    right = client.post(url, {"code": booking.application_number, "nik": booking.nik})
+    assert right.status_code == 409 and "03-12-2026" in right.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_the_kiosk_account_opens_nothing_else(client, queue_office, kiosk):
+    """The kiosk page has no staff menu; the kiosk account is refused every other staff page,
+    and its start page is the kiosk."""
+    login(client, kiosk)
+    html = client.get(reverse("queue:kiosk", args=["KRW"])).content.decode()
+    assert 'aria-label="Staff pages"' not in html and "kiosk@contoh.id" not in html
+    assert client.get(reverse("queue:index"))["Location"] == reverse("queue:kiosk", args=["KRW"])
+    for name in ("queue:desk", "queue:walk_in", "queue:counters", "queue:supervisor"):
+        assert client.get(reverse(name, args=["KRW"])).status_code == 403
+    assert client.post(reverse("queue:counter_action", args=["KRW", 1, "call"])).status_code == 403
+
+
+def test_the_kiosk_slows_down_guessing(client, booking, kiosk, settings):
+    """More than the kiosk's rate of tries a minute is refused for a while (429)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOKET_RATE_LIMITS_ENABLED = True
+    settings.LOKET_RATE_LIMITS = {**settings.LOKET_RATE_LIMITS, "queue_kiosk": "3/m"}
+    login(client, kiosk)
+    url = reverse("queue:kiosk", args=["KRW"])
+    codes = [
+        client.post(
+            url, {"code": booking.application_number, "nik": f"321501010190{i:04d}"}
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [422, 422, 422, 429]
 
 
 def test_board_data_costs_the_same_few_queries_however_busy(

@@ -4,7 +4,8 @@
   "use strict";
   var body = document.body;
   var url = body.dataset.url;
-  var text = window.BOARD_TEXT;
+  // The words come from the page (data attributes): no inline script under the CSP.
+  var text = { counter: body.dataset.counterLabel, say: body.dataset.say };
   var state = JSON.parse(document.getElementById("board-state").textContent);
   var lastId = state.calls.length ? state.calls[0].id : 0;
   var queue = [];
