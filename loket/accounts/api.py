@@ -138,3 +138,19 @@ def token(request, payload: TokenIn):
             email=payload.email, password=payload.password, request=request
         )
     }
+
+
+applicant_removal_router = Router(tags=["accounts"])
+
+
+@applicant_removal_router.delete(
+    "/{applicant_id}",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def remove_applicant(request, applicant_id: int):
+    """Remove a person from the account's family list.
+
+    Refused (409 `applicant_in_use`) while they have an active booking or waiting-list entry,
+    and (409 `applicant_has_history`) when past bookings keep them on record."""
+    services.remove_applicant(account=request.auth, applicant_id=applicant_id)
+    return Status(204, None)

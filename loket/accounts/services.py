@@ -62,6 +62,30 @@ class ApplicantLimitReached(DomainError):
     message = _("An account may apply for at most 5 people.")
 
 
+class ApplicantNotFound(DomainError):
+    code = "applicant_not_found"
+    status = 404
+    message = _("This person is not in your family list.")
+
+
+class ApplicantInUse(DomainError):
+    code = "applicant_in_use"
+    status = 409
+    message = _(
+        "This person has an active booking or is on a waiting list. Cancel the booking or leave "
+        "the waiting list first."
+    )
+
+
+class ApplicantHasHistory(DomainError):
+    code = "applicant_has_history"
+    status = 409
+    message = _(
+        "This person has past bookings, which the office must keep on record, so they stay in "
+        "your list."
+    )
+
+
 class RegencyInvalid(InvalidInput):
     code = "regency_invalid"
     message = _("Enter the regency code from the KTP address, e.g. 32.15 for Kab. Karawang.")
@@ -276,3 +300,37 @@ def save_applicant(
     applicant = Applicant.objects.create(account=account, nik=info.nik, position=free[0], **fields)
     audit.record(action="applicant.added", obj=applicant, actor=account)
     return applicant
+
+
+def remove_applicant(*, account: User, applicant_id: int) -> None:
+    """Take a person off the account's family list, freeing their place among the 5.
+
+    Refused while they hold an active booking or an open waiting-list entry or offer, and when
+    past bookings keep them on record. Locks: the account row (as booking and joining a
+    waiting list do), so no booking for this person can start meanwhile.
+    """
+    from loket.booking.models import ACTIVE_STATUSES, Booking
+    from loket.waitlist.models import OPEN_STATUSES, WaitlistEntry
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=account.pk).first()
+        applicant = Applicant.objects.filter(account=account, pk=applicant_id).first()
+        if applicant is None:
+            raise ApplicantNotFound()
+        bookings = Booking.objects.filter(applicant=applicant)
+        if (
+            bookings.filter(status__in=ACTIVE_STATUSES).exists()
+            or WaitlistEntry.objects.filter(applicant=applicant, status__in=OPEN_STATUSES).exists()
+        ):
+            raise ApplicantInUse()
+        if bookings.exists():
+            raise ApplicantHasHistory()
+        audit.record(
+            action="applicant.removed",
+            obj=applicant,
+            actor=account,
+            before={"name": applicant.name, "nik": applicant.nik[-4:]},
+        )
+        # Closed waiting-list entries keep their NIK; they no longer point to the person.
+        WaitlistEntry.objects.filter(applicant=applicant).update(applicant=None)
+        applicant.delete()

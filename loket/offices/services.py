@@ -6,6 +6,7 @@ from loket.capacity.models import CapacitySlot
 from loket.capacity.services import set_slot_capacity
 from loket.core import audit, clock
 from loket.offices.models import Channel
+from loket.waitlist.hooks import offer_free_places
 
 
 def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[CapacitySlot]:
@@ -23,6 +24,7 @@ def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[Capaci
         )
         for day in sorted(set(days)):
             short.extend(set_slot_capacity(channel=channel, day=day))
+            offer_free_places(channel=channel, day=day)
         audit.record(
             action="channel.configured",
             obj=channel,

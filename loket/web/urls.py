@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from loket.web.views import accounts, booking, home
+from loket.web.views import accounts, booking, home, waitlist
 
 app_name = "web"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("accounts/family/", accounts.applicants, name="applicants"),
     path("accounts/family/add/", accounts.applicant_add, name="applicant_add"),
     path("accounts/family/<int:pk>/", accounts.applicant_edit, name="applicant_edit"),
+    path("accounts/family/<int:pk>/remove/", accounts.applicant_remove, name="applicant_remove"),
     path("accounts/family/check-nik/", accounts.check_nik, name="check_nik"),
     path("accounts/family/check-regency/", accounts.check_regency, name="check_regency"),
     # Booking journey
@@ -40,6 +41,12 @@ urlpatterns = [
     path("book/<str:office_code>/", booking.choose_channel, name="choose_channel"),
     path("book/<str:office_code>/<slug:channel_code>/", booking.calendar, name="calendar"),
     path("book/<str:office_code>/<slug:channel_code>/<str:date>/", booking.day, name="day"),
+    # Before the window pattern, which would take "waitlist" for a window.
+    path(
+        "book/<str:office_code>/<slug:channel_code>/<str:date>/waitlist/",
+        waitlist.join,
+        name="waitlist_join",
+    ),
     path(
         "book/<str:office_code>/<slug:channel_code>/<str:date>/<str:window>/",
         booking.details,
@@ -59,4 +66,7 @@ urlpatterns = [
         booking.reschedule_day,
         name="reschedule_day",
     ),
+    path("waitlist/<int:entry_id>/accept/", waitlist.accept, name="waitlist_accept"),
+    path("waitlist/<int:entry_id>/decline/", waitlist.decline, name="waitlist_decline"),
+    path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist_leave"),
 ]

@@ -401,12 +401,15 @@ def test_pay_page_of_a_cancelled_booking_says_so(web, held, account):
 
 
 @pytest.mark.django_db
-def test_a_full_day_shows_full_and_links_nowhere(client, online, account, person):
-    """When every window of a day is taken, the calendar says "full" and offers no link."""
+def test_a_full_day_shows_full_and_leads_to_its_waiting_list(client, online, account, person):
+    """When every window of a day is taken, the calendar says "full"; the day's page has no
+    window to choose, only the waiting list."""
     CapacityOverride.objects.create(channel=online, date=APPOINTMENT, capacity=1, reason="test")
     book(account, online, person, window=dt.time(8, 0))
     html = client.get(reverse("web:calendar", args=["KRW", "online"])).content.decode()
     assert "Thursday 3 December: full" in html
-    assert reverse("web:day", args=["KRW", "online", DAY]) not in html
+    assert reverse("web:day", args=["KRW", "online", DAY]) in html
     html = client.get(reverse("web:day", args=["KRW", "online", DAY])).content.decode()
     assert "This day is full." in html
+    assert reverse("web:waitlist_join", args=["KRW", "online", DAY]) in html
+    assert f"/book/KRW/online/{DAY}/0800/" not in html

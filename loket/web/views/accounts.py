@@ -254,3 +254,26 @@ def check_regency(request):
     if code:
         context["name"] = regions.regency_name(code)
     return render(request, "web/accounts/regency_feedback.html", context)
+
+
+@verified_required
+def applicant_remove(request, pk: int):
+    """Ask, then remove a person from the family list (the service says when it may not)."""
+    person = selectors.get_applicant(request.user, pk)
+    if person is None:
+        raise Http404
+    extra_errors = []
+    if request.method == "POST":
+        try:
+            accounts.remove_applicant(account=request.user, applicant_id=person.pk)
+        except DomainError as exc:
+            extra_errors.append(str(exc))
+        else:
+            messages.success(request, _("%s is removed from your list.") % person.name)
+            return redirect("web:applicants")
+    return page(
+        request,
+        "web/accounts/applicant_remove.html",
+        {"person": person, "extra_errors": extra_errors},
+        status=409 if extra_errors else 200,
+    )

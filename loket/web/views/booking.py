@@ -21,6 +21,7 @@ from loket.capacity.services import QuotaExhausted
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import ApplicationType, PassportType
+from loket.waitlist import selectors as waitlist_selectors
 from loket.web import selectors
 from loket.web.forms import BookingDetailsForm, OfficeSearchForm
 from loket.web.ratelimit import limited
@@ -78,15 +79,17 @@ def choose_channel(request, office_code: str):
     )
 
 
-def _calendar_context(channel, month_param, day_url) -> dict:
+def _calendar_context(channel, month_param, day_url, *, link_full: bool = False) -> dict:
+    """`link_full`: full days link to their page too (where one can join the waiting list)."""
     today = clock.local_today(channel.office.time_zone)
     month = _parse_month(month_param, today)
     cal = selectors.month_calendar(channel=channel, month=month)
+    linked = ("open", "full") if link_full else ("open",)
     weeks = [
         [
             None
             if d is None
-            else {"day": d, "url": day_url(d.date) if d.status == "open" else None}
+            else {"day": d, "url": day_url(d.date) if d.status in linked else None}
             for d in week
         ]
         for week in cal.weeks
@@ -100,8 +103,8 @@ def calendar(request, office_code: str, channel_code: str):
     def day_url(day):
         return reverse("web:day", args=[office.code, channel.code, day.isoformat()])
 
-    context = _calendar_context(channel, request.GET.get("month"), day_url)
-    context.update(office=office, channel=channel, month_url=request.path)
+    context = _calendar_context(channel, request.GET.get("month"), day_url, link_full=True)
+    context.update(office=office, channel=channel, month_url=request.path, link_full=True)
     return render(request, "web/booking/calendar.html", context)
 
 
@@ -343,7 +346,20 @@ def my_bookings(request):
         }
         for b in booking_selectors.list_account_bookings(account=request.user)
     ]
-    return render(request, "web/booking/my_bookings.html", {"rows": rows})
+    now = clock.now()
+    entries = waitlist_selectors.list_account_entries(account=request.user)
+    for entry in entries:
+        if entry.offer_expires_at is not None:
+            entry.seconds_left = max(0, int((entry.offer_expires_at - now).total_seconds()))
+    return render(
+        request,
+        "web/booking/my_bookings.html",
+        {
+            "rows": rows,
+            "entries": entries,
+            "has_offers": any(e.status == "offered" for e in entries),
+        },
+    )
 
 
 @verified_required

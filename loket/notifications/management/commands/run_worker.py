@@ -7,11 +7,13 @@ from django.db import close_old_connections
 from loket.booking.services import expire_overdue_holds
 from loket.notifications.reminders import send_appointment_reminders
 from loket.notifications.services import deliver_due_messages
+from loket.waitlist.services import expire_lapsed_offers
 
 
 class Command(BaseCommand):
     help = (
-        "Background worker: expire unpaid holds, enqueue the day-before reminders and deliver "
+        "Background worker: expire unpaid holds and lapsed waiting-list offers, enqueue the "
+        "day-before reminders and deliver "
         "the outbox, every few seconds."
     )
 
@@ -33,14 +35,16 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 expired = expire_overdue_holds()
+                lapsed = expire_lapsed_offers()
                 reminded = send_appointment_reminders()
                 sent = deliver_due_messages()
             except Exception as exc:  # keep the worker alive through a database outage
                 self.stderr.write(f"round failed: {type(exc).__name__}: {exc}")
             else:
-                if expired or reminded or sent:
+                if expired or lapsed or reminded or sent:
                     self.stdout.write(
-                        f"expired {expired} hold(s), reminded {reminded} booking(s), "
+                        f"expired {expired} hold(s), {lapsed} waiting-list offer(s), "
+                        f"reminded {reminded} booking(s), "
                         f"delivered {sent} message(s)"
                     )
             if once:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WaitlistConfig(AppConfig):
+    name = "loket.waitlist"
+    label = "waitlist"
+    verbose_name = _("Waiting lists")
+
+    def ready(self):
+        from loket.capacity.integrity import register_holder
+        from loket.waitlist.selectors import count_places_held
+
+        register_holder("waitlist_offers", count_places_held)
