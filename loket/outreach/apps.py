@@ -9,6 +9,7 @@ class OutreachConfig(AppConfig):
 
     def ready(self):
         from loket.capacity.integrity import register_holder
-        from loket.outreach.selectors import count_walk_in_places
+        from loket.outreach.selectors import count_participant_places, count_walk_in_places
 
         register_holder("walk_ins", count_walk_in_places)
+        register_holder("outreach_participants", count_participant_places)

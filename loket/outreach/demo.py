@@ -5,7 +5,6 @@ Loading twice changes nothing: rows are found by their natural keys.
 
 import datetime as dt
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from loket.accounts.models import User
@@ -20,38 +19,23 @@ from loket.outreach.models import (
     Team,
 )
 from loket.outreach.services import DayClosed, create_one_off_day, generate_occurrences
+from loket.queue.models import StaffRole
+from loket.queue.services import grant_role
 
 MOBILE_TEAM = "Tim Layanan Keliling"  # one team: PATEN and Purwakarta never share a day
 EAZY_TEAM = "Tim Eazy Passport"
 GENERATE_DAYS_AHEAD = 90
 
-# (group, permissions of this app)
-STAFF_GROUPS = {
-    "Koordinator layanan keliling": [
-        "review_outreachrequest",
-        "view_outreachrequest",
-        "change_servicedayoccurrence",
-        "view_servicedayoccurrence",
-        "view_team",
-    ],
-    "Petugas hotline darurat": ["add_emergencycase", "view_emergencycase"],
-    "Supervisor darurat": ["add_emergencycase", "view_emergencycase", "approve_emergencycase"],
-    "Petugas Paspor Simpatik": ["add_walkinadmission", "view_servicedayoccurrence"],
-}
-# (email, password, name, group)
+# email, password, name, roles at the demo office (the office day's `supervisor@contoh.id`,
+# a supervisor there, decides emergency cases too)
 DEMO_STAFF = [
-    (
-        "koordinator@contoh.id",
-        "koordinator-demo-2026",
-        "Koordinator Demo",
-        "Koordinator layanan keliling",
-    ),
-    ("hotline@contoh.id", "hotline-demo-2026", "Petugas Hotline Demo", "Petugas hotline darurat"),
+    ("koordinator@contoh.id", "koordinator-demo-2026", "Koordinator Demo", [StaffRole.OUTREACH]),
+    ("hotline@contoh.id", "hotline-demo-2026", "Petugas Hotline Demo", [StaffRole.HOTLINE]),
     (
         "supervisor-darurat@contoh.id",
         "supervisor-demo-2026",
-        "Supervisor Demo",
-        "Supervisor darurat",
+        "Supervisor Darurat Demo",
+        [StaffRole.SUPERVISOR],
     ),
 ]
 
@@ -78,21 +62,14 @@ def _ensure_channel(office: Office, code: str, kind: str, name: str) -> Channel:
     return channel
 
 
-def _ensure_staff() -> list[User]:
+def _ensure_staff(office: Office) -> list[User]:
     staff = []
-    for group_name, codenames in STAFF_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="outreach", codename__in=codenames)
-        )
-    for email, password, name, group_name in DEMO_STAFF:
+    for email, password, name, roles in DEMO_STAFF:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = create_verified_account(email=email, password=password, full_name=name)
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        user.groups.add(Group.objects.get(name=group_name))
+        for role in roles:
+            grant_role(user=user, office=office, role=role)
         staff.append(user)
     return staff
 
@@ -170,5 +147,5 @@ def load_outreach_demo(office: Office) -> dict[str, int]:
                 break
             except DayClosed:  # a closed Saturday: try the next one
                 saturday += dt.timedelta(days=7)
-    staff = _ensure_staff()
+    staff = _ensure_staff(office)
     return {"service_days": made, "staff": len(staff)}

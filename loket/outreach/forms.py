@@ -142,3 +142,12 @@ class EmergencyDecisionForm(forms.Form):
 
 class WalkInForm(forms.Form):
     name = forms.CharField(label=_("Applicant's name"), max_length=150)
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The emergency case code (DR...) or the participant's code (EP...)."),
+    )
+    nik = forms.CharField(label=_("NIK on the KTP"), max_length=20)

@@ -274,9 +274,6 @@ class OutreachRequest(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("Eazy Passport request")
         verbose_name_plural = _("Eazy Passport requests")
-        permissions = [
-            ("review_outreachrequest", _("Can approve or reject Eazy Passport requests"))
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=RequestStatus.values), name="outreach_request_status_valid"
@@ -300,6 +297,12 @@ class OutreachRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_applicants__gte=1), name="outreach_request_expected_positive"
             ),
+            # The office's mobile-site queue lane is shared by the day's visit (see queue.bridge).
+            models.UniqueConstraint(
+                fields=["office", "visit_date"],
+                condition=Q(status="approved"),
+                name="outreach_one_visit_per_office_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +321,14 @@ class OutreachParticipant(models.Model):
     birth_date = models.DateField(_("birth date"))
     application_type = models.CharField(_("application type"), max_length=12)
     code = models.CharField(_("code"), max_length=12, unique=True, null=True, blank=True)
+    # The place held in the ledger (outreach channel, visit day) once the request is approved.
+    slot = models.ForeignKey(
+        "capacity.CapacitySlot", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The queue ticket issued when the participant is checked in at the mobile site.
+    ticket = models.OneToOneField(
+        "queue.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["request", "row_number"]
@@ -331,6 +342,10 @@ class OutreachParticipant(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(nik__regex=r"^[0-9]{16}$"), name="participant_nik_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=True) | Q(code__isnull=False, slot__isnull=False),
+                name="participant_ticket_needs_code_and_place",
             ),
         ]
 
@@ -389,12 +404,16 @@ class EmergencyCase(models.Model):
     area_override = models.BooleanField(_("working-area rule overridden"), default=False)
     area_override_reason = models.TextField(_("why the area rule is overridden"), blank=True)
     service_date = models.DateField(_("service day"), null=True, blank=True)
+    # Given on approval: the desk checks the case in by it on the service day.
+    code = models.CharField(_("case code"), max_length=12, unique=True, null=True, blank=True)
+    ticket = models.OneToOneField(
+        "queue.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
         verbose_name = _("emergency case")
         verbose_name_plural = _("emergency cases")
-        permissions = [("approve_emergencycase", _("Can approve or reject emergency cases"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=EmergencyStatus.values), name="emergency_status_valid"
@@ -412,8 +431,12 @@ class EmergencyCase(models.Model):
                 name="emergency_decision_complete",
             ),
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(service_date__isnull=False),
+                condition=~Q(status="approved") | Q(service_date__isnull=False, code__isnull=False),
                 name="emergency_approved_has_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=True) | Q(status="approved"),
+                name="emergency_ticket_only_when_approved",
             ),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(in_working_area=True) | Q(area_override=True),
@@ -440,6 +463,10 @@ class WalkInAdmission(models.Model):
     admitted_at = models.DateTimeField()
     admitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The first-stage queue ticket (the place is held by the admission, not the ticket).
+    ticket = models.OneToOneField(
+        "queue.Ticket", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:

@@ -13,6 +13,7 @@ from loket.outreach.models import (
     EmergencyCase,
     EmergencyStatus,
     OccurrenceStatus,
+    OutreachParticipant,
     OutreachRequest,
     ServiceDayKind,
     ServiceDayOccurrence,
@@ -106,4 +107,12 @@ def list_emergency_cases(*, office: Office, open_only: bool = False):
 def count_walk_in_places(slots) -> dict[int, int]:
     """Walk-in admissions per ledger slot (the ledger integrity check adds these up)."""
     rows = WalkInAdmission.objects.filter(slot__in=slots).values("slot_id").annotate(n=Count("id"))
+    return {row["slot_id"]: row["n"] for row in rows}
+
+
+def count_participant_places(slots) -> dict[int, int]:
+    """Ledger places held by approved Eazy Passport participants, per slot."""
+    rows = (
+        OutreachParticipant.objects.filter(slot__in=slots).values("slot_id").annotate(n=Count("id"))
+    )
     return {row["slot_id"]: row["n"] for row in rows}

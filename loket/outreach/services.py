@@ -1,8 +1,8 @@
 """Outreach writes: teams, service days, Eazy Passport requests, the emergency hotline.
 
 Every function is one transaction and writes its audit row inside it; messages go through the
-outbox in the same transaction. Staff permissions are Django permissions on this app's models
-(e.g. `outreach.approve_emergencycase`) held by staff accounts.
+outbox in the same transaction. Staff rights are StaffMembership roles at the office concerned
+(loket.queue.permissions): an officer acts only at the offices where they hold a role.
 """
 
 import datetime as dt
@@ -43,6 +43,10 @@ from loket.outreach.models import (
     TeamAssignment,
     WalkInAdmission,
 )
+from loket.queue import bridge
+from loket.queue.models import StaffRole
+from loket.queue.services import require_role
+from loket.waitlist.hooks import offer_free_places
 
 DEFAULT_MIN_APPLICANTS = 20
 MAX_PREFERRED_DATES = 3
@@ -146,6 +150,24 @@ class CaseAlreadyDecided(DomainError):
     message = _("This case is already decided.")
 
 
+class VisitDayTaken(DomainError):
+    code = "visit_day_taken"
+    status = 409
+    message = _(
+        "Another Eazy Passport visit is planned on %(date)s (%(what)s). The office runs one "
+        "mobile site a day: choose another day."
+    )
+
+
+class OutreachChannelMissing(DomainError):
+    code = "outreach_channel_missing"
+    status = 409
+    message = _(
+        "This office has no active Eazy Passport (outreach) channel for the participants' "
+        "places. Ask the office administrator to add one."
+    )
+
+
 class RegencyNotInArea(InvalidInput):
     code = "regency_outside_working_area"
     message = _("The office serves only its working area: %(area)s.")
@@ -154,9 +176,18 @@ class RegencyNotInArea(InvalidInput):
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def require_perm(actor: User, perm: str) -> None:
-    if not (actor and actor.is_active and actor.is_staff and actor.has_perm(perm)):
+# Which staff roles (at the office concerned) may do what.
+PLANNING_ROLES = (StaffRole.OUTREACH, StaffRole.OFFICE_ADMIN)
+WALK_IN_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.OUTREACH)
+HOTLINE_ROLES = (StaffRole.HOTLINE, StaffRole.SUPERVISOR)
+DECISION_ROLES = (StaffRole.SUPERVISOR,)
+
+
+def require_roles(actor: User | None, office: Office, roles) -> None:
+    """Refuse unless the active account holds one of `roles` at `office`."""
+    if actor is None or not actor.is_active:
         raise PermissionDenied()
+    require_role(user=actor, office=office, roles=roles)
 
 
 def _closure_reason(office: Office, day: dt.date) -> str | None:
@@ -174,6 +205,17 @@ def _future_open_day(office: Office, day: dt.date) -> None:
     reason = _closure_reason(office, day)
     if reason is not None:
         raise DayClosed(date=f"{day:%d-%m-%Y}", reason=reason)
+
+
+def _outreach_channel(office: Office) -> Channel:
+    channel = (
+        Channel.objects.filter(office=office, kind=ChannelKind.OUTREACH, is_active=True)
+        .order_by("id")
+        .first()
+    )
+    if channel is None:
+        raise OutreachChannelMissing()
+    return channel
 
 
 def working_area(office: Office) -> list[str]:
@@ -236,6 +278,7 @@ def _set_day_places(*, channel: Channel, day: dt.date, places: int, reason: str)
         channel=channel, date=day, defaults={"capacity": places, "reason": reason[:200]}
     )
     ledger.set_slot_capacity(channel=channel, day=day)
+    offer_free_places(channel=channel, day=day)
 
 
 def _occurrence_label(rule: ServiceDayRule, location: str) -> str:
@@ -427,12 +470,12 @@ def move_occurrence(
     Locks: the occurrence row, the bookings of the old day (ascending id), then the ledger
     slots of the new day as each place is taken. Without room for everyone nothing moves.
     """
-    require_perm(actor, "outreach.change_servicedayoccurrence")
+    rule = occurrence.rule
+    office = rule.office
+    require_roles(actor, office, PLANNING_ROLES)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    rule = occurrence.rule
-    office = rule.office
     if occurrence.date < clock.local_today(office.time_zone):
         raise DayInPast()
     _future_open_day(office, day)
@@ -545,11 +588,11 @@ def cancel_occurrence(
 
     Locks: the occurrence row, then each booking and its slot (booking.cancel_booking).
     """
-    require_perm(actor, "outreach.change_servicedayoccurrence")
+    rule = occurrence.rule
+    require_roles(actor, rule.office, PLANNING_ROLES)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    rule = occurrence.rule
     if occurrence.date < clock.local_today(rule.office.time_zone):
         raise DayInPast()
     with transaction.atomic():
@@ -652,12 +695,12 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
 
     Locks: the day's ledger slot (conditional UPDATE), which also serialises the numbering.
     """
-    require_perm(actor, "outreach.add_walkinadmission")
+    office = occurrence.rule.office
+    require_roles(actor, office, WALK_IN_ROLES)
     if occurrence.status == OccurrenceStatus.CANCELLED:
         raise ServiceDayCancelled()
     if occurrence.rule.kind != ServiceDayKind.SIMPATIK:
         raise ServiceDayWrongKind()
-    office = occurrence.rule.office
     if occurrence.date != clock.local_today(office.time_zone):
         raise InvalidInput(_("Walk-ins are admitted on the day itself."))
     name = (name or "").strip()
@@ -687,7 +730,7 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
             office=office,
             after={"number": number, "date": occurrence.date.isoformat()},
         )
-    # QUEUE HOOK: issue the walk-in's first-stage ticket here once loket.queue exists.
+        bridge.issue_simpatik_ticket(admission=admission, officer=actor)
     return admission
 
 
@@ -845,15 +888,19 @@ def _lock_open_request(request: OutreachRequest) -> OutreachRequest:
 def approve_outreach_request(
     *, request: OutreachRequest, visit_date: dt.date, team: Team, actor: User
 ) -> OutreachRequest:
-    """Approve a visit on a date with a team; participants get their codes; the team is booked.
+    """Approve a visit on a date with a team; participants get their codes and each holds a
+    place of the office's outreach channel on that day in the ledger; the team is booked; the
+    mobile site's counters are made (queue.bridge), to open on the day.
 
-    Locks: the request row, then inserts the team's day (unique team+date refuses a clash).
+    Locks: the request row, then inserts the team's day (unique team+date refuses a clash),
+    then the outreach channel's ledger slots of the day, one conditional UPDATE per place.
     """
-    require_perm(actor, "outreach.review_outreachrequest")
     office = request.office
+    require_roles(actor, office, PLANNING_ROLES)
     if team.office_id != office.pk or not team.is_active:
         raise InvalidInput(_("Choose an active team of this office."))
     _future_open_day(office, visit_date)
+    channel = _outreach_channel(office)
     with transaction.atomic():
         locked = _lock_open_request(request)
         before = _request_snapshot(locked)
@@ -864,17 +911,45 @@ def approve_outreach_request(
             label=f"Eazy Passport {locked.code}: {locked.organisation}",
             outreach_request=locked,
         )
+        other = (
+            OutreachRequest.objects.filter(
+                office=office, visit_date=visit_date, status=RequestStatus.APPROVED
+            )
+            .exclude(pk=locked.pk)
+            .first()
+        )
+        if other is not None:
+            raise VisitDayTaken(date=f"{visit_date:%d-%m-%Y}", what=other.organisation)
         now = clock.now()
         locked.status = RequestStatus.APPROVED
         locked.visit_date = visit_date
         locked.team = team
         locked.decided_by = actor
         locked.decided_at = now
-        locked.save(update_fields=["status", "visit_date", "team", "decided_by", "decided_at"])
-        participants = list(locked.participants.filter(code__isnull=True))
+        try:
+            with transaction.atomic():
+                locked.save(
+                    update_fields=["status", "visit_date", "team", "decided_by", "decided_at"]
+                )
+        except IntegrityError:  # another visit was approved for that day meanwhile
+            raise VisitDayTaken(date=f"{visit_date:%d-%m-%Y}", what="?") from None
+        participants = list(locked.participants.order_by("row_number"))
+        _set_day_places(
+            channel=channel,
+            day=visit_date,
+            places=len(participants),
+            reason=f"Eazy Passport {locked.code}",
+        )
+        ledger.ensure_day_slots(channel=channel, day=visit_date)
+        slots = list(
+            CapacitySlot.objects.filter(channel=channel, date=visit_date).order_by("window_start")
+        )
+        first_window = slots[0].window_start if slots else dt.time(0)
         for p in participants:
-            p.code = domain.new_code("EP", 8)
-        OutreachParticipant.objects.bulk_update(participants, ["code"])
+            p.code = p.code or domain.new_code(bridge.PARTICIPANT_CODE_PREFIX, 8)
+            p.slot = _take_place_on(slots, first_window)
+        OutreachParticipant.objects.bulk_update(participants, ["code", "slot"])
+        bridge.create_mobile_site(request=locked, counters=team.size, actor=actor)
         audit.record(
             action="outreach_request.approved",
             obj=locked,
@@ -900,7 +975,6 @@ def approve_outreach_request(
                 ),
             },
         )
-    # QUEUE HOOK: create the mobile site's queue day (counters, stages) for this visit here.
     return locked
 
 
@@ -908,7 +982,7 @@ def propose_outreach_date(
     *, request: OutreachRequest, proposed_date: dt.date, message: str, actor: User
 ) -> OutreachRequest:
     """Offer the institution another date; the request stays open for approval."""
-    require_perm(actor, "outreach.review_outreachrequest")
+    require_roles(actor, request.office, PLANNING_ROLES)
     _future_open_day(request.office, proposed_date)
     with transaction.atomic():
         locked = _lock_open_request(request)
@@ -940,7 +1014,7 @@ def propose_outreach_date(
 
 
 def reject_outreach_request(*, request: OutreachRequest, reason: str, actor: User):
-    require_perm(actor, "outreach.review_outreachrequest")
+    require_roles(actor, request.office, PLANNING_ROLES)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
@@ -985,7 +1059,7 @@ def record_emergency_case(
     notes: str = "",
 ) -> EmergencyCase:
     """A hotline officer records a call; eligibility is computed from the KTP address."""
-    require_perm(actor, "outreach.add_emergencycase")
+    require_roles(actor, office, HOTLINE_ROLES)
     today = clock.local_today(office.time_zone)
     errors = []
     try:
@@ -1067,13 +1141,16 @@ def approve_emergency_case(
     """A supervisor approves a case for a day, outside the normal quota.
 
     Outside the working area it needs `area_override` with a written reason (also a DB check).
+    The case gets a code; approved for today, its emergency-lane ticket is issued at once,
+    otherwise the desk checks it in by the code on that day (queue.bridge).
+    Locks: the case row, then (today) the emergency lane's number sequence.
     """
-    require_perm(actor, "outreach.approve_emergencycase")
+    office = case.office
+    require_roles(actor, office, DECISION_ROLES)
     reason = (reason or "").strip()
     override_reason = (override_reason or "").strip()
     if not reason:
         raise ReasonRequired()
-    office = case.office
     today = clock.local_today(office.time_zone)
     if service_date < today:
         raise DayInPast()
@@ -1092,11 +1169,13 @@ def approve_emergency_case(
         locked.decided_at = clock.now()
         locked.decision_reason = reason
         locked.service_date = service_date
+        locked.code = domain.new_code(bridge.EMERGENCY_CODE_PREFIX, 6)
         locked.area_override = area_override and not locked.in_working_area
         locked.area_override_reason = override_reason if locked.area_override else ""
         locked.save(
             update_fields=[
                 "status",
+                "code",
                 "decided_by",
                 "decided_at",
                 "decision_reason",
@@ -1115,14 +1194,16 @@ def approve_emergency_case(
                 **_case_snapshot(locked),
                 "reason": reason,
                 "override_reason": locked.area_override_reason,
+                "code": locked.code,
             },
         )
-    # QUEUE HOOK: loket.queue issues the emergency ticket for locked.service_date here.
+        if service_date == today:  # otherwise the desk checks the case in by its code that day
+            bridge.issue_emergency_ticket(case=locked, officer=actor)
     return locked
 
 
 def reject_emergency_case(*, case: EmergencyCase, actor: User, reason: str) -> EmergencyCase:
-    require_perm(actor, "outreach.approve_emergencycase")
+    require_roles(actor, case.office, DECISION_ROLES)
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()

@@ -13,4 +13,5 @@ urlpatterns = [
     path("staff/service-days/<int:pk>/", views.staff_occurrence, name="staff_occurrence"),
     path("hotline/", views.hotline, name="hotline"),
     path("hotline/<int:pk>/", views.hotline_case, name="hotline_case"),
+    path("staff/check-in/", views.check_in, name="check_in"),
 ]

@@ -20,6 +20,8 @@ from loket.offices.selectors import get_office, list_offices
 from loket.outreach import forms, selectors, services
 from loket.outreach.domain import emergency_eligibility
 from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
+from loket.queue import bridge
+from loket.queue.permissions import roles_at
 
 
 def _office(request) -> Office:
@@ -35,22 +37,60 @@ def _office(request) -> Office:
     return office
 
 
-def staff_required(perm: str | None = None):
-    """Logged-in staff holding `perm` (a permission of this app)."""
+def _offices_with(user, roles) -> list[Office]:
+    if user.is_superuser:
+        return list(Office.objects.filter(is_active=True).order_by("name"))
+    return list(
+        Office.objects.filter(
+            is_active=True, staff_memberships__user=user, staff_memberships__role__in=roles
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def staff_required(*roles: str):
+    """Logged-in staff holding one of `roles` at some office (StaffMembership).
+
+    Sets `request.staff_offices` (where they hold such a role), `request.office` (the one named
+    by `?office=`, else the first) and `request.outreach_nav` (the staff links to show). Pages
+    about one object check that object's office with `_require_at`."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             user = request.user
             if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not user.is_staff or (perm and not user.has_perm(perm)):
+                return redirect_to_login(request.get_full_path(), reverse("queue:login"))
+            offices = _offices_with(user, roles)
+            code = (request.GET.get("office") or request.POST.get("office") or "").upper()
+            office = next((o for o in offices if o.code == code), None) if code else None
+            if office is None and offices and not code:
+                office = offices[0]
+            if office is None:
                 raise DjangoPermissionDenied
+            request.staff_offices = offices
+            request.office = office
+            held = roles_at(user, office)
+            request.outreach_nav = {
+                "planning": bool(held & set(services.PLANNING_ROLES + services.WALK_IN_ROLES)),
+                "requests": bool(held & set(services.PLANNING_ROLES)),
+                "hotline": bool(held & set(services.HOTLINE_ROLES)),
+                "check_in": bool(held & set(bridge.CHECK_IN_ROLES)),
+            }
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def _require_at(request, office: Office, roles) -> set[str]:
+    """The roles held at the object's office; an object of another office is not shown."""
+    held = roles_at(request.user, office)
+    if not held & set(roles):
+        raise Http404
+    return held
 
 
 def _add_errors(form, exc: DomainError) -> None:
@@ -159,9 +199,9 @@ def request_form(request):
     )
 
 
-@staff_required("outreach.review_outreachrequest")
+@staff_required(*services.PLANNING_ROLES)
 def staff_requests(request):
-    office = _office(request)
+    office = request.office
     status = request.GET.get("status") or None
     return render(
         request,
@@ -174,7 +214,7 @@ def staff_requests(request):
     )
 
 
-@staff_required("outreach.review_outreachrequest")
+@staff_required(*services.PLANNING_ROLES)
 @require_http_methods(["GET", "POST"])
 def staff_request(request, code: str):
     try:
@@ -182,6 +222,7 @@ def staff_request(request, code: str):
     except DomainError:
         raise Http404 from None
     office = outreach_request.office
+    _require_at(request, office, services.PLANNING_ROLES)
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
     approve = forms.ApproveRequestForm(
@@ -222,7 +263,8 @@ def staff_request(request, code: str):
         "outreach/staff_request.html",
         {
             "r": outreach_request,
-            "participants": outreach_request.participants.all(),
+            "participants": outreach_request.participants.select_related("slot"),
+            "counters": bridge.site_counters(outreach_request),
             "approve": approve,
             "propose": propose,
             "reject": reject,
@@ -234,9 +276,9 @@ def staff_request(request, code: str):
 # --- Teams and service days (staff) -------------------------------------------------------
 
 
-@staff_required()
+@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
 def team_calendar(request):
-    office = _office(request)
+    office = request.office
     today = clock.local_today(office.time_zone)
     try:
         start = dt.date.fromisoformat(request.GET.get("from", ""))
@@ -259,13 +301,16 @@ def team_calendar(request):
     )
 
 
-@staff_required()
+@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
 @require_http_methods(["GET", "POST"])
 def staff_occurrence(request, pk: int):
     try:
         occurrence = services.get_occurrence(pk)
     except DomainError:
         raise Http404 from None
+    held = _require_at(
+        request, occurrence.rule.office, services.PLANNING_ROLES + services.WALK_IN_ROLES
+    )
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
     move = forms.MoveOccurrenceForm(posted if action == "move" else None, prefix="move")
@@ -308,9 +353,9 @@ def staff_occurrence(request, pk: int):
             "cancel": cancel,
             "walk_in": walk_in,
             "admitted": admitted,
-            "admissions": occurrence.admissions.all(),
-            "can_change": request.user.has_perm("outreach.change_servicedayoccurrence"),
-            "can_admit": request.user.has_perm("outreach.add_walkinadmission"),
+            "admissions": occurrence.admissions.select_related("ticket__lane"),
+            "can_change": bool(held & set(services.PLANNING_ROLES)),
+            "can_admit": bool(held & set(services.WALK_IN_ROLES)),
         },
     )
 
@@ -318,10 +363,10 @@ def staff_occurrence(request, pk: int):
 # --- Emergency hotline --------------------------------------------------------------------
 
 
-@staff_required("outreach.add_emergencycase")
+@staff_required(*services.HOTLINE_ROLES)
 @require_http_methods(["GET", "POST"])
 def hotline(request):
-    office = _office(request)
+    office = request.office
     form = forms.EmergencyCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -343,17 +388,18 @@ def hotline(request):
     )
 
 
-@staff_required("outreach.add_emergencycase")
+@staff_required(*services.HOTLINE_ROLES)
 @require_http_methods(["GET", "POST"])
 def hotline_case(request, pk: int):
     case = (
-        EmergencyCase.objects.select_related("office", "recorded_by", "decided_by")
+        EmergencyCase.objects.select_related("office", "recorded_by", "decided_by", "ticket__lane")
         .filter(pk=pk)
         .first()
     )
     if case is None:
         raise Http404
-    can_decide = request.user.has_perm("outreach.approve_emergencycase")
+    held = _require_at(request, case.office, services.HOTLINE_ROLES)
+    can_decide = bool(held & set(services.DECISION_ROLES))
     form = forms.EmergencyDecisionForm(
         request.POST if request.method == "POST" else None,
         initial={"service_date": clock.local_today(case.office.time_zone)},
@@ -398,4 +444,30 @@ def hotline_case(request, pk: int):
             "eligibility": eligibility,
             "can_decide": can_decide and case.status == EmergencyStatus.RECORDED,
         },
+    )
+
+
+# --- Check-in by an outreach code (emergency cases, Eazy Passport participants) ------------
+
+
+@staff_required(*bridge.CHECK_IN_ROLES)
+@require_http_methods(["GET", "POST"])
+def check_in(request):
+    office = request.office
+    form = forms.CheckInForm(request.POST or None)
+    ticket = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = bridge.check_in_by_code(
+                office=office,
+                code=form.cleaned_data["code"],
+                confirmed_nik=form.cleaned_data["nik"],
+                officer=request.user,
+            )
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            form = forms.CheckInForm()
+    return render(
+        request, "outreach/check_in.html", {"office": office, "form": form, "ticket": ticket}
     )

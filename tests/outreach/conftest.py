@@ -1,44 +1,43 @@
-"""Outreach fixtures: staff with this app's permissions, teams, event channels."""
+"""Outreach fixtures: staff with roles at the demo office, teams, event channels."""
 
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from loket.accounts.services import create_verified_account
-from loket.offices.models import Channel, ChannelKind
+from loket.offices.models import Channel, ChannelKind, Office
 from loket.outreach import services
 from loket.outreach.models import ServiceDayKind
-
-COORDINATOR_PERMS = ["review_outreachrequest", "change_servicedayoccurrence"]
-HOTLINE_PERMS = ["add_emergencycase"]
-SUPERVISOR_PERMS = ["add_emergencycase", "approve_emergencycase"]
+from loket.queue.models import StaffRole
+from loket.queue.services import grant_role
 
 
-def make_staff(email: str, codenames: list[str]):
-    # Staff roles are issue 4's; until then a staff account holds this app's permissions.
+def make_staff(email: str, office: Office, *roles: str):
+    """A staff account holding `roles` at `office` (StaffMembership, as the product grants)."""
     user = create_verified_account(email=email, password="rahasia-staf-panjang")
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="outreach", codename__in=codenames)
-    )
-    return type(user).objects.get(pk=user.pk)  # fresh: no permission cache
+    for role in roles:
+        grant_role(user=user, office=office, role=role)
+    return user
 
 
 @pytest.fixture
-def coordinator(db):
-    return make_staff("koordinator@contoh.id", COORDINATOR_PERMS)
+def coordinator(office):
+    return make_staff("koordinator@contoh.id", office, StaffRole.OUTREACH)
 
 
 @pytest.fixture
-def hotline(db):
-    return make_staff("hotline@contoh.id", HOTLINE_PERMS)
+def hotline(office):
+    return make_staff("hotline@contoh.id", office, StaffRole.HOTLINE)
 
 
 @pytest.fixture
-def supervisor(db):
-    return make_staff("supervisor@contoh.id", SUPERVISOR_PERMS)
+def supervisor(office):
+    return make_staff("supervisor@contoh.id", office, StaffRole.SUPERVISOR)
+
+
+@pytest.fixture
+def desk(office):
+    return make_staff("meja@contoh.id", office, StaffRole.DESK)
 
 
 @pytest.fixture

@@ -156,11 +156,11 @@ def test_a_coordinator_cancels_a_day_from_its_page(client, paten_rule, coordinat
     assert occurrence.status == "cancelled"
 
 
-def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(client, office, simpatik):
+def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(
+    client, office, simpatik, desk
+):
     from loket.core import clock
-    from tests.outreach.conftest import make_staff
 
-    desk = make_staff("desk@contoh.id", ["add_walkinadmission"])
     day = services.create_one_off_day(
         office=office,
         channel=simpatik,
@@ -176,6 +176,7 @@ def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(client, off
         assert 'value="walk_in"' in page and 'value="cancel"' not in page
         admitted = client.post(url, {"action": "walk_in", "walk_in-name": "Ani"})
         assert "Ani" in admitted.content.decode()
+        assert "A001" in admitted.content.decode()  # the walk-in's first-stage queue ticket
         client.post(url, {"action": "cancel", "cancel-reason": "x"})
     day.refresh_from_db()
     assert day.status == "scheduled" and day.admissions.count() == 1

@@ -292,11 +292,9 @@ def test_moving_to_a_holiday_or_without_permission_is_refused(friday, coordinato
         services.cancel_occurrence(occurrence=friday, reason=" ", actor=coordinator)
 
 
-def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpatik, now):
+def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpatik, now, desk):
     from loket.core import clock
-    from tests.outreach.conftest import make_staff
 
-    desk = make_staff("desk@contoh.id", ["add_walkinadmission"])
     saturday = dt.date(2026, 12, 5)
     day = services.create_one_off_day(
         office=office,
@@ -314,6 +312,9 @@ def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpati
         with pytest.raises(QuotaExhausted):
             services.admit_walk_in(occurrence=day, name="Citra", actor=desk)
     assert (first.number, second.number) == (1, 2)
+    # Each walk-in waits in the office's queue at the first stage, in arrival order.
+    assert [first.ticket.display, second.ticket.display] == ["A001", "A002"]
+    assert first.ticket.stage.code == "document_check" and first.ticket.slot is None
     assert find_drift() == []  # the walk-ins are counted as holders of their places
 
 
