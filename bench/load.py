@@ -1,8 +1,10 @@
 """The timed parts: the HTTP booking storm, the /healthz ceiling, the raw PostgreSQL ceiling."""
 
 import asyncio
+import contextlib
 import itertools
 import json
+import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -74,6 +76,7 @@ async def storm(
     clients: int,
     duration: float,
     max_requests: int,
+    niks=None,
 ) -> StormResult:
     """C clients book the day's windows until each has been told every window is full.
 
@@ -82,7 +85,7 @@ async def storm(
     """
     result = StormResult()
     accounts = iter(tokens)
-    niks = distinct_niks()
+    niks = niks if niks is not None else distinct_niks()
     sent = itertools.count()
     start = time.perf_counter()
     deadline = start + duration
@@ -299,3 +302,182 @@ async def raw_rate(
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS bench_raw CASCADE")
     return RateResult(ok, failures, elapsed, latencies, note)
+
+
+async def refusals(
+    *, base_url: str, day: BenchDay, tokens: list[str], clients: int, duration: float, niks
+) -> RateResult:
+    """A sold-out day: C clients ask for places in its windows for `duration` seconds; every
+    answer must be 409 quota_exhausted (anything else counts as a failure)."""
+    ok = failures = 0
+    latencies: list[float] = []
+    others: Counter = Counter()
+    url = f"{base_url}/api/v1/bookings"
+    people = [next(niks) for _ in range(clients)]
+    start = time.perf_counter()
+    deadline = start + duration
+
+    async def client(index: int, session: aiohttp.ClientSession) -> None:
+        nonlocal ok, failures
+        nik, birth = people[index]
+        token = tokens[index % len(tokens)]
+        turn = index
+        while time.perf_counter() < deadline:
+            window = day.windows[turn % len(day.windows)]
+            turn += 1
+            t0 = time.perf_counter()
+            try:
+                async with session.post(
+                    url,
+                    json=booking_body(day, window, nik, birth),
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as response:
+                    raw = await response.read()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                failures += 1
+                others[type(exc).__name__] += 1
+                continue
+            code = ""
+            with contextlib.suppress(ValueError, AttributeError):
+                code = json.loads(raw).get("code", "")
+            if status == 409 and code == "quota_exhausted":
+                ok += 1
+                latencies.append(time.perf_counter() - t0)
+            else:
+                failures += 1
+                others[f"{status} {code}"] += 1
+
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(client(i, session) for i in range(clients)))
+    note = ", ".join(f"{k}: {n}" for k, n in others.most_common(3))
+    return RateResult(ok, failures, time.perf_counter() - start, latencies, note)
+
+
+@dataclass
+class FairResult:
+    people: int = 0
+    heavy: int = 0
+    places: int = 0
+    won: int = 0
+    heavy_won: int = 0
+    requests: Counter = field(default_factory=Counter)  # light/heavy
+    statuses: Counter = field(default_factory=Counter)
+    joined: int = 0
+    elapsed: float = 0.0
+    gave_up: int = 0
+    samples: list[str] = field(default_factory=list)
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for k, n in self.statuses.items() if k.startswith("5"))
+
+
+async def fair_release(
+    *,
+    base_url: str,
+    day: BenchDay,
+    people: list[tuple[str, str, object]],  # (token, nik, birth)
+    heavy: set[int],
+    arrive_within: float,
+    lottery_ends: float,  # perf_counter moment the lottery is drawn
+    deadline: float,
+    connections: int = 128,
+) -> FairResult:
+    """Everyone joins the waiting room during the lottery period and books once let in.
+
+    A light person joins once and then asks for their place when the server's estimate says
+    (at most every 2 s); a heavy sender joins 10 times and asks 10 times as often. Nobody can
+    book before their admission, so the places should go to the lottery's order alone.
+    """
+    result = FairResult(people=len(people), heavy=len(heavy), places=day.places)
+    base = f"{base_url}/api/v1/release"
+    booked_windows = itertools.cycle(day.windows)
+    rng = random.Random(7)
+
+    async def call(session, method, url, index, **kwargs):
+        kind = "heavy" if index in heavy else "light"
+        result.requests[kind] += 1
+        try:
+            async with session.request(method, url, **kwargs) as response:
+                raw = await response.read()
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            result.statuses[type(exc).__name__] += 1
+            return 0, {}
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = {}
+        code = payload.get("code", "") if isinstance(payload, dict) and status != 201 else ""
+        result.statuses[f"{status} {code}".strip()] += 1
+        if status not in (200, 201) and code != "quota_exhausted" and len(result.samples) < 5:
+            result.samples.append(f"{kind} {method} {status}: {str(payload)[:160]}")
+        return status, payload if isinstance(payload, dict) else {}
+
+    async def person(index: int, session) -> None:
+        token, nik, birth = people[index]
+        headers = {"Authorization": f"Bearer {token}"}
+        factor = 10 if index in heavy else 1
+        join = {
+            "office": day.office,
+            "channel": day.channel,
+            "date": day.date.isoformat(),
+            "nik": nik,
+        }
+        # Scripts are there at once; people arrive spread over the lottery period.
+        await asyncio.sleep(0 if index in heavy else rng.uniform(0, arrive_within))
+        joined = False
+        for _ in range(factor):
+            status, _payload = await call(
+                session, "POST", f"{base}/join", index, json=join, headers=headers
+            )
+            joined = joined or status == 200
+            if factor > 1:
+                await asyncio.sleep(0.05)
+        if not joined:
+            result.gave_up += 1
+            return
+        result.joined += 1
+        place_url = (
+            f"{base}/place?office={day.office}&channel={day.channel}&date={day.date.isoformat()}"
+        )
+        while time.perf_counter() < deadline:
+            status, payload = await call(session, "GET", place_url, index, headers=headers)
+            state = payload.get("state")
+            if state == "admitted":
+                for _attempt in range(len(day.windows)):
+                    status, payload = await call(
+                        session,
+                        "POST",
+                        f"{base_url}/api/v1/bookings",
+                        index,
+                        json=booking_body(day, next(booked_windows), nik, birth),
+                        headers=headers,
+                    )
+                    if status == 201:
+                        result.won += 1
+                        result.heavy_won += index in heavy
+                        return
+                    if payload.get("code") != "quota_exhausted":
+                        break
+                return
+            if state in ("passed", "used") or status in (401, 404):
+                return
+            estimate = payload.get("estimate_seconds") or 0
+            if state == "waiting" and estimate > 60 * 5:
+                return  # an honest estimate past the bench's bound: this person gives up
+            wait = min(max(float(estimate), 0.5), 2.0)
+            if state == "lottery":
+                wait = min(max(lottery_ends - time.perf_counter(), 0.2), 2.0)
+            await asyncio.sleep(wait / factor)
+
+    start = time.perf_counter()
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.gather(*(person(i, session) for i in range(len(people))))
+    result.elapsed = time.perf_counter() - start
+    return result

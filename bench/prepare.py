@@ -53,6 +53,7 @@ def configure_django(database_url: str, data_dir: str) -> None:
     os.environ["LOKET_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOKET_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("LOKET_RATE_LIMITS_ENABLED", "0")  # the bench measures, not limits
     import django
 
     django.setup()
@@ -71,29 +72,19 @@ def distinct_niks():
         serial += 1
 
 
-def prepare(*, accounts: int, places: int) -> tuple[BenchDay, list[str]]:
-    """Migrate, load the demo office, give one open day `places` online places, make accounts.
-
-    Returns the day and one bearer token per account.
-    """
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.test.utils import override_settings
-
-    from loket.accounts.services import create_verified_account, issue_token
+def prepare_day(*, places: int, skip: tuple = ()) -> "BenchDay":
+    """Give the next open day (not in `skip`) `places` online places and materialise it."""
     from loket.capacity.selectors import list_availability
     from loket.capacity.services import ensure_day_slots
     from loket.core import clock
-    from loket.offices import demo
-    from loket.offices.models import CapacityOverride, Channel
+    from loket.offices.models import CapacityOverride, Channel, Office
 
-    call_command("migrate", verbosity=0, interactive=False)
-    office = demo.load_office()
+    office = Office.objects.get(code="KRW")
     channel = Channel.objects.get(office=office, code="online")
     today = clock.local_today(office.time_zone)
     start = today + dt.timedelta(days=channel.min_days_ahead + 1)
     candidates = list_availability(channel=channel, start=start, end=start + dt.timedelta(days=20))
-    day = next((d for d in candidates if d.status == "open"), None)
+    day = next((d for d in candidates if d.status == "open" and d.date not in skip), None)
     if day is None:
         raise SystemExit("No open day in the next three weeks under the demo's release rule.")
     CapacityOverride.objects.update_or_create(
@@ -101,22 +92,45 @@ def prepare(*, accounts: int, places: int) -> tuple[BenchDay, list[str]]:
     )
     ensure_day_slots(channel=channel, day=day.date)
     windows = [f"{w.start:%H:%M}" for w in day.windows]
+    return BenchDay(
+        office=office.code, channel=channel.code, date=day.date, windows=windows, places=places
+    )
 
-    # Bench accounts never log in by password during the storm: a fast hasher keeps setup short.
-    # One transaction for all of them: setup time is not what the bench is about.
+
+def make_accounts(count: int, prefix: str = "bench") -> list[str]:
+    """`count` verified accounts; one bearer token each."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from loket.accounts.services import create_verified_account, issue_token
+
+    # Bench accounts never log in by password during the storm: a fast hasher keeps setup
+    # short. One transaction for all of them: setup time is not what the bench is about.
     tokens = []
     with (
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        for i in range(accounts):
-            email = f"bench{i}@bench.loket"
+        for i in range(count):
+            email = f"{prefix}{i}@bench.loket"
             create_verified_account(email=email, password="bench-password-123")
             tokens.append(issue_token(email=email, password="bench-password-123"))
-    bench_day = BenchDay(
-        office=office.code, channel=channel.code, date=day.date, windows=windows, places=places
-    )
-    return bench_day, tokens
+    return tokens
+
+
+def prepare(*, accounts: int, places: int) -> tuple[BenchDay, list[str]]:
+    """Migrate, load the demo office, give one open day `places` online places, make accounts.
+
+    Returns the day and one bearer token per account.
+    """
+    from django.core.management import call_command
+
+    from loket.offices import demo
+
+    call_command("migrate", verbosity=0, interactive=False)
+    demo.load_office()
+    day = prepare_day(places=places)
+    return day, make_accounts(accounts)
 
 
 def check_ledger(day: BenchDay, created_codes: int, lost_answers: int = 0) -> dict:

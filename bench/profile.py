@@ -91,6 +91,46 @@ def main(argv: list[str]) -> int:
         pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restrictions)
         print(f"\n{title} ({n // 2} bookings):")
         print(out.getvalue().split("\n\n", 2)[-1])
+
+    # A sold-out window: every request is refused. Where does a refusal spend its time?
+    from loket.capacity import services as ledger
+    from loket.capacity.models import CapacitySlot
+
+    for slot_id in CapacitySlot.objects.values_list("pk", flat=True):
+        ledger.mark_full(slot_id, ledger.full_state(slot_id)[1])
+
+    def refuse(i: int) -> None:
+        nik, birth = next(niks)
+        response = client.post(
+            "/api/v1/bookings",
+            booking_body(day, day.windows[i % len(day.windows)], nik, birth),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tokens[-1]}",
+        )
+        assert response.status_code == 409, response.content
+
+    refuse(0)
+    statements.clear()
+    with connection.execute_wrapper(timed):
+        refuse(1)
+    started = time.perf_counter()
+    for i in range(200):
+        refuse(i)
+    per_refusal = (time.perf_counter() - started) / 200 * 1000
+    print(f"\nRefusal of a full window: {per_refusal:.2f} ms, {len(statements)} SQL statement(s)")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(200):
+        refuse(i)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+    print("Top by cumulative time (200 refusals):")
+    print(out.getvalue().split("\n\n", 2)[-1])
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.top)
+    print("Top by own time (200 refusals):")
+    print(out.getvalue().split("\n\n", 2)[-1])
     connection.close()
     return 0
 

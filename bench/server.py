@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -21,8 +23,18 @@ def free_port() -> int:
 class Server:
     """gunicorn on 127.0.0.1 with `workers` sync workers and persistent database connections."""
 
-    def __init__(self, *, database_url: str, data_dir: str, workers: int, threads: int, log: Path):
-        self.port = free_port()
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        data_dir: str,
+        workers: int,
+        threads: int,
+        log: Path,
+        redis_url: str = "",
+        port: int = 0,
+    ):
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.threads = threads
@@ -37,14 +49,19 @@ class Server:
             # The storm measures the booking path, not the per-account rate limit.
             "LOKET_RATE_LIMITS_ENABLED": "0",
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            "REDIS_URL": redis_url,
         }
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
+        # The documented production configuration (config/gunicorn.py), with the bench's port
+        # and worker count.
         cmd = [
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            str(GUNICORN_CONFIG),
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{self.port}",
@@ -52,14 +69,6 @@ class Server:
             str(self.workers),
             "--threads",
             str(self.threads),
-            "--backlog",
-            "2048",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
         ]
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

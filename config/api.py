@@ -1,12 +1,12 @@
 """The JSON API v1: one NinjaAPI, one router per app, errors as {"code", "detail"}."""
 
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
-from loket.accounts.api import BearerToken
+from loket.accounts.api import BearerToken, applicant_removal_router
 from loket.accounts.api import router as auth_router
 from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
@@ -14,7 +14,9 @@ from loket.core.api import router as me_router
 from loket.core.errors import DomainError
 from loket.offices.api import router as offices_router
 from loket.outreach.api import router as outreach_router
+from loket.release.api import router as release_router
 from loket.reports.api import router as reports_router
+from loket.waitlist.api import router as waitlist_router
 
 
 def _contains_nul(data) -> bool:
@@ -101,6 +103,20 @@ def data_error(request, exc):
     )
 
 
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    # Overload or a lost database connection: ask the client to retry, never a 500. Nothing was
+    # committed (the transaction failed), so a retry with the same Idempotency-Key is safe.
+    response = api.create_response(
+        request,
+        {"code": "service_unavailable", "detail": "The service is busy. Try again in a moment."},
+        status=503,
+    )
+    response["Retry-After"] = "5"
+    return response
+
+
 @api.exception_handler(Throttled)
 def throttled(request, exc: Throttled):
     # ninja adds Retry-After to the response after this handler returns.
@@ -121,8 +137,11 @@ def http_error(request, exc: HttpError):
 api.add_router("/auth", auth_router)
 api.add_router("/offices", offices_router)
 api.add_router("/applicants", applicants_router)
+api.add_router("/applicants", applicant_removal_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/reports", reports_router)
+api.add_router("/waitlist", waitlist_router)
 api.add_router("/me", me_router)
+api.add_router("/release", release_router)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "loket.queue",
     "loket.outreach",
     "loket.reports",
+    "loket.waitlist",
+    "loket.release",
     "loket.web",
 ]
 
@@ -188,6 +190,8 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# How long a waiting-list offer holds its place before it passes to the next person.
+LOKET_WAITLIST_OFFER_MINUTES = int(os.environ.get("LOKET_WAITLIST_OFFER_MINUTES", "120"))
 
 # --- Security: headers, cookies, content security policy (`manage.py check --deploy` clean) ---
 X_FRAME_OPTIONS = "DENY"
@@ -242,7 +246,11 @@ LOKET_RETENTION_DAYS = int(os.environ.get("LOKET_RETENTION_DAYS", "730"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every record is masked (NIK, phone numbers) before any handler writes it.
+    "filters": {"mask_personal_data": {"()": "loket.core.masking.MaskingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOKET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -258,6 +266,8 @@ import sys  # noqa: E402
 # so several app processes share them.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Last, so it sees a view's database failure first: a calm 503 + Retry-After, never a 500.
+MIDDLEWARE.append("loket.release.middleware.OverloadMiddleware")
 AUTHENTICATION_BACKENDS = [
     "loket.web.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -289,6 +299,10 @@ LOKET_RATE_LIMITS = {
     "api_resend": "5/h",
     # API, per account (never per IP: many accounts may share one address)
     "api_booking": "30/m",
+    "api_release": "60/m",  # the fair-release waiting room (join, my place)
+    # API, per NIK in the body and per client IP (generous: offices and cafés share addresses)
+    "api_booking_nik": "10/m",
+    "api_booking_ip": "600/m",
     # Website
     "web_login": "20/m",  # per IP
     "web_register": "10/h",  # per IP

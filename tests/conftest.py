@@ -83,3 +83,15 @@ def token(account):
 @pytest.fixture
 def auth(token):
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (rate counts, full flags, cached configuration)."""
+    from django.core.cache import cache
+
+    from loket.booking import config_cache
+
+    cache.clear()
+    config_cache.invalidate()
+    yield

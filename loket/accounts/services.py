@@ -222,14 +222,10 @@ def issue_token(*, email: str, password: str, request=None) -> str:
 def user_for_token(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(token), revoked_at__isnull=True)
-        .first()
-    )
-    if row is None or not row.user.is_active or not row.user.is_verified:
+    user = ApiToken.objects.active_user(_digest(token))
+    if user is None or not user.is_active or not user.is_verified:
         return None
-    return row.user
+    return user
 
 
 def revoke_token(*, token: str) -> None:

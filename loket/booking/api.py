@@ -1,11 +1,12 @@
 import datetime as dt
+import json
 
 from django.db import transaction
 from ninja import Header, Router, Status
 
 from loket.accounts import services as accounts
 from loket.accounts.api import RateLimit
-from loket.booking import services
+from loket.booking import config_cache, services
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.schemas import (
     ApplicantIn,
@@ -21,7 +22,6 @@ from loket.booking.schemas import (
 from loket.booking.selectors import list_account_bookings
 from loket.core import clock
 from loket.identity.nik import mask_nik
-from loket.offices.selectors import get_channel, get_office
 
 router = Router(tags=["bookings"])
 applicants_router = Router(tags=["accounts"])
@@ -73,16 +73,31 @@ def _json_ready(body: dict) -> dict:
     }
 
 
-@router.post(
-    "", response={201: BookingOut, **ERRORS}, throttle=RateLimit("api_booking", per="account")
-)
+class NikRateLimit(RateLimit):
+    """Counted per NIK in the booking body: many accounts cannot hammer for one person."""
+
+    def get_cache_key(self, request) -> str | None:
+        try:
+            nik = str(json.loads(request.body)["applicant"]["nik"])[:16]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}
+
+
+BOOKING_LIMITS = [
+    RateLimit("api_booking", per="account"),
+    NikRateLimit("api_booking_nik"),
+    RateLimit("api_booking_ip"),
+]
+
+
+@router.post("", response={201: BookingOut, 429: ErrorOut, **ERRORS}, throttle=BOOKING_LIMITS)
 def create_booking(request, payload: BookingIn, idempotency_key: str | None = Header(None)):
     """Hold a place for an applicant. The booking awaits payment until `pay_before`.
 
     Send an `Idempotency-Key` header to make retries safe: the same key replays the first answer.
     """
-    office = get_office(payload.office)
-    channel = get_channel(office, payload.channel)
+    channel = config_cache.channel_by_codes(payload.office, payload.channel)
     a = payload.applicant
 
     def book():

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import domain
+from loket.booking import config_cache, domain
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -33,8 +33,9 @@ from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
-from loket.offices.models import ApplicationType, Channel, PassportType, Tariff
-from loket.offices.selectors import load_channel_plan
+from loket.offices.models import ApplicationType, Channel, PassportType
+from loket.release import services as fair_release
+from loket.waitlist.hooks import offer_freed_place
 
 QR_SALT = "loket.booking.qr"
 
@@ -179,7 +180,7 @@ class ApplicantData:
 
 
 def _check_day(channel: Channel, day: dt.date) -> None:
-    plan = load_channel_plan(channel, day, day)
+    plan = config_cache.day_plan(channel, day)
     state = plan.state(day)
     if state == DayState.OPEN:
         return
@@ -195,10 +196,19 @@ def _check_day(channel: Channel, day: dt.date) -> None:
 
 
 def _fee(*, item: str, on: dt.date) -> int:
-    tariff = Tariff.objects.filter(item=item, valid_from__lte=on).order_by("-valid_from").first()
-    if tariff is None:
+    amount = config_cache.fee(item, on)
+    if amount is None:
         raise TariffMissing()
-    return tariff.amount
+    return amount
+
+
+def _window_slot(channel: Channel, day: dt.date, window_start: dt.time) -> CapacitySlot:
+    """The window's ledger row identity (cached: id and times; its counters are not read)."""
+    slot = config_cache.slot_identity(channel, day, window_start)
+    if slot is None:
+        slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
+        config_cache.remember_slot(slot)
+    return slot
 
 
 def _snapshot(booking: Booking) -> dict:
@@ -233,12 +243,31 @@ def book_appointment(
     purpose: str,
     passport_type: str,
     applicant: ApplicantData,
+    held_slot_id: int | None = None,
+    _retry: bool = True,
 ) -> Booking:
     """Hold a place for an applicant, awaiting payment.
 
     Locks: the account row (applicant list), then the one ledger slot, last, by a conditional
     UPDATE just before commit. The NIK's unique index refuses a second active booking.
+    `held_slot_id`: the caller already holds a place in this slot (an accepted waiting-list
+    offer, in the caller's transaction); the booking takes it over instead of taking one.
+
+    Fast refusal: a window flagged full (see capacity.services) is refused before any write.
+    Overdue unpaid holds (of the window, or of this NIK) are expired only when the ledger or
+    the NIK index refuses, then the booking is tried once more.
     """
+    args = {
+        "account": account,
+        "channel": channel,
+        "day": day,
+        "window_start": window_start,
+        "application_type": application_type,
+        "purpose": purpose,
+        "passport_type": passport_type,
+        "applicant": applicant,
+        "held_slot_id": held_slot_id,
+    }
     if not channel.is_bookable_online:
         raise ChannelNotBookable()
     if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
@@ -251,11 +280,13 @@ def book_appointment(
         raise InvalidInput(_("Choose ordinary or electronic passport."))
     tz = channel.office.time_zone
     _check_day(channel, day)
-    slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
-    if slot.used >= slot.capacity:
-        expire_overdue_holds(slot_id=slot.pk)
-    # The person's own unpaid hold past its deadline must not block them until the worker runs.
-    expire_overdue_holds(nik=applicant.nik.strip())
+    if held_slot_id is not None:
+        slot = CapacitySlot.objects.get(pk=held_slot_id, channel=channel, date=day)
+    else:
+        slot = _window_slot(channel, day, window_start)
+        full, slot_version = ledger.full_state(slot.pk)
+        if full:
+            raise ledger.QuotaExhausted()
     now = clock.now()
     try:
         with transaction.atomic():
@@ -270,6 +301,11 @@ def book_appointment(
                 married=applicant.married,
                 today=clock.local_today(tz),
             )
+            if held_slot_id is None:
+                # A fair-release channel: only with a current waiting-room admission.
+                fair_release.use_admission(
+                    account=account, channel=channel, day=day, nik=person.nik
+                )
             validity = domain.validity_years(
                 birth_date=person.birth_date, on=day, married=person.married
             )
@@ -321,11 +357,21 @@ def book_appointment(
                     "billing": booking.billing_code,
                 },
             )
-            if not ledger.try_take_place(slot_id=slot.pk):
+            if held_slot_id is None and not ledger.try_take_place(slot_id=slot.pk):
                 raise ledger.QuotaExhausted()
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
+            # The person's own unpaid hold past its deadline must not block them.
+            if _retry and expire_overdue_holds(nik=applicant.nik.strip()):
+                return book_appointment(**args, _retry=False)
             raise ActiveBookingExists() from None
+        raise
+    except ledger.QuotaExhausted:
+        if held_slot_id is None:
+            # A full window gives back its overdue holds before it says no.
+            if _retry and expire_overdue_holds(slot_id=slot.pk):
+                return book_appointment(**args, _retry=False)
+            ledger.mark_full(slot.pk, slot_version)
         raise
     return booking
 
@@ -363,6 +409,7 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
         ):
             raise BookingNotActive()
         ledger.release_place(slot_id=booking.slot_id)
+        offer_freed_place(slot_id=booking.slot_id)
         audit.record(
             action="booking.cancelled",
             obj=booking,
@@ -412,6 +459,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             ledger.release_place(slot_id=old_slot_id)
             if not ledger.try_take_place(slot_id=new_slot.pk):
                 raise ledger.QuotaExhausted()
+        offer_freed_place(slot_id=old_slot_id)
         locked.slot = new_slot
         locked.date = day
         locked.window_start = new_slot.window_start
@@ -463,6 +511,7 @@ def expire_overdue_holds(
             ):
                 continue
             ledger.release_place(slot_id=booking.slot_id)
+            offer_freed_place(slot_id=booking.slot_id)
             audit.record(
                 action="booking.expired",
                 obj=booking,

@@ -1,7 +1,11 @@
 """Ledger writes: a place is taken or freed in one statement, never read-then-written."""
 
 import datetime as dt
+import logging
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +13,8 @@ from loket.capacity.models import CapacitySlot
 from loket.core.errors import DomainError, NotFound
 from loket.offices.models import Channel
 from loket.offices.selectors import load_channel_plan
+
+logger = logging.getLogger(__name__)
 
 
 class QuotaExhausted(DomainError):
@@ -64,6 +70,76 @@ def try_take_place(*, slot_id: int) -> bool:
 def release_place(*, slot_id: int) -> None:
     """Give one place back (the caller has just ended the booking or hold that held it)."""
     CapacitySlot.objects.filter(pk=slot_id, used__gt=0).update(used=F("used") - 1)
+    clear_full(slot_id)
+
+
+# The "full" flag: set when the conditional UPDATE found no free place, so later requests for
+# that window are refused without touching the slot row. It lives in Django's cache (Redis when
+# REDIS_URL is set: shared by every app process). A flag holds the slot's version read before
+# the refused UPDATE; every write that frees a place bumps the version when its transaction
+# commits, so a flag set by a refusal that raced a release no longer matches and is ignored.
+# Writes that bypass release_place (an admin editing the ledger row, a crash between commit
+# and the bump) are bounded by the flag's lifetime, LOKET_FULL_FLAG_SECONDS.
+
+
+def _full_key(slot_id: int) -> str:
+    return f"loket:slot-full:{slot_id}"
+
+
+def _version_key(slot_id: int) -> str:
+    return f"loket:slot-version:{slot_id}"
+
+
+def full_flag_seconds() -> float:
+    return float(getattr(settings, "LOKET_FULL_FLAG_SECONDS", 60))
+
+
+def full_state(slot_id: int) -> tuple[bool, int | None]:
+    """(flagged full, the slot's version now): one cache round trip.
+
+    An unreachable cache only costs speed: (False, None), and the ledger decides.
+    """
+    try:
+        values = cache.get_many([_full_key(slot_id), _version_key(slot_id)])
+    except Exception:  # noqa: BLE001 - e.g. Redis down: fall back to the database
+        logger.warning("cache unavailable: full flag of slot %s not read", slot_id)
+        return False, None
+    version = values.get(_version_key(slot_id), 0)
+    flag = values.get(_full_key(slot_id))
+    return flag is not None and flag == version, version
+
+
+def is_marked_full(slot_id: int) -> bool:
+    return full_state(slot_id)[0]
+
+
+def mark_full(slot_id: int, version: int | None) -> None:
+    """Flag the slot full as of `version` (read before the refused UPDATE)."""
+    if version is None:
+        return
+    try:
+        cache.set(_full_key(slot_id), version, full_flag_seconds())
+    except Exception:  # noqa: BLE001 - the flag is an optimisation
+        logger.warning("cache unavailable: slot %s not flagged full", slot_id)
+
+
+def _bump(slot_id: int) -> None:
+    key = _version_key(slot_id)
+    try:
+        cache.add(key, 0, None)
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, None)
+        cache.delete(_full_key(slot_id))
+    except Exception:  # noqa: BLE001 - after the commit: never fail the request for it
+        # The flag (if any) then lapses after LOKET_FULL_FLAG_SECONDS.
+        logger.warning("cache unavailable: full flag of slot %s not voided", slot_id)
+
+
+def clear_full(slot_id: int) -> None:
+    """A place was freed: void the flag once the current transaction commits."""
+    transaction.on_commit(lambda: _bump(slot_id))
 
 
 def set_slot_capacity(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
@@ -84,4 +160,8 @@ def set_slot_capacity(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
             if slot is not None:
                 CapacitySlot.objects.filter(pk=slot.pk).update(capacity=F("used"))
                 short.append(slot)
+    for slot_id in CapacitySlot.objects.filter(channel=channel, date=day).values_list(
+        "pk", flat=True
+    ):
+        clear_full(slot_id)
     return short

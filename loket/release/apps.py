@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReleaseConfig(AppConfig):
+    name = "loket.release"
+    label = "release"
+    verbose_name = _("Fair release")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from loket.booking import config_cache
+        from loket.release.models import FairRelease
+
+        post_save.connect(config_cache.invalidate, sender=FairRelease, dispatch_uid="fair-save")
+        post_delete.connect(config_cache.invalidate, sender=FairRelease, dispatch_uid="fair-del")
