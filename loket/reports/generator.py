@@ -163,12 +163,16 @@ def generate_year(
     month: int | None = None,
     seed: int = 2026,
     progress: Callable[[int], None] | None = None,
+    queue: bool = True,
+    queue_counts: list[int] | None = None,
 ) -> int:
     """Write about `bookings` bookings with appointments in `year` (or only in one `month`
     of it); returns how many.
 
     Each channel's working days are filled to the same share of their places, so that with
-    cancellations and expired holds the total comes to `bookings`.
+    cancellations and expired holds the total comes to `bookings`. With `queue`, the past
+    days' completed bookings also get their office day: a ticket each and its events
+    (`queue_generator.generate_queue`); their numbers are appended to `queue_counts`.
     """
     rng = random.Random(seed)
     tz = zoneinfo.ZoneInfo(office.time_zone)
@@ -246,6 +250,14 @@ def generate_year(
             if len(pending) >= BATCH:
                 flush()
     flush()
+    if queue and start < today:
+        from loket.reports.queue_generator import generate_queue
+
+        counts = generate_queue(
+            office=office, start=start, end=min(end, today - dt.timedelta(days=1)), seed=seed
+        )
+        if queue_counts is not None:
+            queue_counts.extend(counts)
     return made
 
 

@@ -8,6 +8,7 @@ from loket.booking.models import Booking
 from loket.capacity.models import CapacitySlot
 from loket.core.models import AuditEvent
 from loket.offices.models import Office
+from loket.queue.models import Ticket, TicketEvent
 from loket.reports import selectors
 from loket.reports.bench import bench_reports
 from loket.reports.selectors import period_for
@@ -23,7 +24,24 @@ def test_generate_year_writes_a_realistic_year(db, now):
     office = Office.objects.get(code="BESAR")
     made = Booking.objects.filter(office=office).count()
     assert 1200 <= made <= 1800
-    assert f"{made:,} bookings written" in out.getvalue()
+    assert f"{made:,} bookings, " in out.getvalue()
+    # The past days' completed bookings went through the office day: ~7 events a ticket.
+    completed = Booking.objects.filter(office=office, status="completed").count()
+    tickets = Ticket.objects.filter(office=office).count()
+    events = TicketEvent.objects.filter(office=office).count()
+    assert tickets == completed > 0
+    assert 6.5 * tickets <= events <= 7.5 * tickets
+    assert f"{tickets:,} queue tickets and {events:,} queue events" in out.getvalue()
+    waits = selectors.get_figure("stage_waits", office, period_for("year", dt.date(2026, 6, 1)))
+    whole = [r for r in waits.rows if r[1] == "sepanjang hari" or r[1] == "whole day"]
+    assert len(whole) == 3 and all(r[3] <= r[4] for r in whole)  # p50 <= p90 per stage
+    within = {
+        str(k): v
+        for k, v in selectors.get_figure(
+            "served_within_target", office, period_for("year", dt.date(2026, 6, 1))
+        ).summary
+    }
+    assert within["tickets issued"] == tickets
     assert not CapacitySlot.objects.filter(used__gt=F("capacity")).exists()
     assert Booking.objects.filter(office=office, date__week_day__in=[1, 7]).count() == 0
     assert Booking.objects.filter(office=office, date=dt.date(2026, 12, 25)).count() == 0

@@ -9,7 +9,10 @@ from loket.reports.generator import ensure_large_office, generate_year, has_gene
 
 
 class Command(BaseCommand):
-    help = "Generate ~200,000 bookings over a year for an office (bulk inserts, in batches)."
+    help = (
+        "Generate ~200,000 bookings over a year for an office, and the office days of the "
+        "past ones (~1,000,000 queue events); bulk inserts in batches."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -49,8 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{target.code} already has generated bookings in {when}: skipped")
             return
         self.stdout.write(f"Generating about {bookings:,} bookings for {target.code} in {when}")
+        queue_counts: list[int] = []
         with tqdm(total=bookings, unit="booking", file=self.stderr) as bar:
             made = generate_year(
+                queue_counts=queue_counts,
                 office=target,
                 year=year,
                 bookings=bookings,
@@ -58,6 +63,7 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=bar.update,
             )
+        tickets, events = queue_counts or [0, 0]
         self.stdout.write(
-            f"{made:,} bookings written (queue events: not generated until the queue app exists)"
+            f"{made:,} bookings, {tickets:,} queue tickets and {events:,} queue events written"
         )
