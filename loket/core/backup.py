@@ -6,7 +6,6 @@ custom format, restored with `pg_restore --clean --if-exists` in a single transa
 """
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.sqlite3._functions import register as register_django_functions
 from django.utils.translation import gettext_lazy as _
 
 from loket.core import clock
@@ -120,8 +120,9 @@ def _sqlite_backup(*, source: Path, destination: Path) -> None:
 
 def _sqlite_check(path: Path) -> None:
     db = sqlite3.connect(path)
-    # Check constraints use REGEXP, which Django registers on its own connections.
-    db.create_function("REGEXP", 2, _regexp, deterministic=True)
+    # Constraints and indexes use functions (REGEXP, date extraction) that Django registers
+    # on its own connections.
+    register_django_functions(db)
     try:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -130,10 +131,6 @@ def _sqlite_check(path: Path) -> None:
         db.close()
     if result != "ok":
         raise BackupFailed(reason=f"{path} fails the integrity check: {result}")
-
-
-def _regexp(pattern: str, value) -> bool:
-    return value is not None and re.search(pattern, str(value)) is not None
 
 
 def _tool(name: str) -> str:
