@@ -260,3 +260,14 @@ def test_the_waiting_room_page(client, online, release, account):
     with clock.frozen_at(release.lottery_ends_at):
         r = client.get(url)
         assert b"Ruang tunggu" in r.content
+
+
+def test_the_day_page_leads_to_the_waiting_room_while_the_release_runs(client, release, account):
+    client.force_login(account)
+    room = f"/release/KRW/online/{DAY.isoformat()}/".encode()
+    with clock.frozen_at(release.release_at + dt.timedelta(minutes=1)):
+        r = client.get(f"/book/KRW/online/{DAY.isoformat()}/")
+        assert r.status_code == 200 and room in r.content
+    with clock.frozen_at(release.ends_at + dt.timedelta(minutes=1)):
+        r = client.get(f"/book/KRW/online/{DAY.isoformat()}/")
+        assert r.status_code == 200 and room not in r.content

@@ -21,6 +21,7 @@ from loket.capacity.services import QuotaExhausted
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import ApplicationType, PassportType
+from loket.release import services as fair_release
 from loket.waitlist import selectors as waitlist_selectors
 from loket.web import selectors
 from loket.web.forms import BookingDetailsForm, OfficeSearchForm
@@ -110,7 +111,8 @@ def calendar(request, office_code: str, channel_code: str):
 
 def day(request, office_code: str, channel_code: str, date: str):
     office, channel = office_and_channel(office_code, channel_code)
-    availability = selectors.day_availability(channel=channel, day=_parse_day(date))
+    day_ = _parse_day(date)
+    availability = selectors.day_availability(channel=channel, day=day_)
     windows = [
         {
             "window": w,
@@ -123,8 +125,22 @@ def day(request, office_code: str, channel_code: str, date: str):
     return render(
         request,
         "web/booking/day.html",
-        {"office": office, "channel": channel, "availability": availability, "windows": windows},
+        {
+            "office": office,
+            "channel": channel,
+            "availability": availability,
+            "windows": windows,
+            "room_url": _waiting_room_url(channel, day_),
+        },
     )
+
+
+def _waiting_room_url(channel, day: dt.date) -> str | None:
+    """The waiting room's address while the day's release runs through one, else None."""
+    release = fair_release.release_for(channel, day)
+    if release is None or not release.is_on(clock.now()):
+        return None
+    return reverse("release:room", args=[channel.office.code, channel.code, day.isoformat()])
 
 
 @verified_required
@@ -249,6 +265,8 @@ def check(request):
         except DomainError as exc:
             extra_errors.append(str(exc))
             summary["error_code"] = exc.code
+            if isinstance(exc, fair_release.AdmissionRequired):
+                summary["room_url"] = _waiting_room_url(summary["channel"], summary["day"])
         else:
             request.session.pop(DRAFT, None)
             return redirect("web:pay", code=made.code)
