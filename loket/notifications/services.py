@@ -1,10 +1,22 @@
-"""The outbox: enqueue inside the caller's transaction; deliver from the worker, with retries."""
+"""The outbox: enqueue inside the caller's transaction; deliver from the worker, with retries.
+
+What delivery guarantees: the worker sends a message, then marks it sent in the same transaction
+that holds the message's row lock. Two workers never send one message at the same time, but a
+worker killed after the send and before its commit sends that message again on the next round:
+sending is *at least once*. Every attempt carries the same delivery key (`delivery_key`): the
+e-mail's Message-ID, and the reference an SMS/WhatsApp sender hands its gateway. A receiver that
+drops a key it has already seen (some mail stores collapse copies of one Message-ID; gateways
+that take a client reference drop a repeated one) gets each message exactly once: at-least-once
+sending plus an idempotency key is effectively once. A receiver that ignores the key may show a
+message twice after such a crash; nothing on this side can prevent that.
+"""
 
 import datetime as dt
 import logging
+from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -36,16 +48,42 @@ def enqueue_message(
     )
 
 
+def delivery_key(message: OutboxMessage) -> str:
+    """The key every delivery attempt of `message` carries: the same on each retry, from any
+    worker, so a receiver can drop a repeat. SMS/WhatsApp senders pass it to their gateway as
+    the client reference (its deduplication id)."""
+    return f"loket-outbox-{message.pk}"
+
+
+def email_message_id(message: OutboxMessage) -> str:
+    """The Message-ID header of the e-mail for `message`: stable across retries (not the random
+    one Django would make per attempt), in the sender's own domain."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "loket.local"
+    return f"<{delivery_key(message)}@{domain}>"
+
+
 class LoggingSender:
     """Default SMS/WhatsApp sender: writes a line to the log and nothing else."""
 
     def send(self, message: OutboxMessage) -> None:
-        log.info("%s to %s: %s", message.channel, message.recipient[:3] + "***", message.subject)
+        log.info(
+            "%s %s to %s: %s",
+            message.channel,
+            delivery_key(message),
+            message.recipient[:3] + "***",
+            message.subject,
+        )
 
 
 def _send(message: OutboxMessage) -> None:
     if message.channel == OutboxMessage.Channel.EMAIL:
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+        EmailMessage(
+            message.subject,
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.recipient],
+            headers={"Message-ID": email_message_id(message)},
+        ).send()
         return
     sender_path = getattr(
         settings, "LOKET_SMS_SENDER", "loket.notifications.services.LoggingSender"
@@ -54,7 +92,11 @@ def _send(message: OutboxMessage) -> None:
 
 
 def deliver_due_messages(*, limit: int = 50) -> int:
-    """Send due messages. Each is claimed under a row lock: two workers never send one twice."""
+    """Send due messages. Each is claimed under a row lock: two workers never send one at once.
+
+    A worker killed between a send and its commit leaves the message unsent in the database, so
+    it is sent again, with the same delivery key (see the module docstring): at least once.
+    """
     delivered = 0
     for _ in range(limit):
         with transaction.atomic():
