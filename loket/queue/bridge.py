@@ -17,11 +17,15 @@ the lane's number sequence.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
 
+from loket.booking.models import Booking
 from loket.core import audit, clock
+from loket.core.errors import NotFound
 from loket.offices.models import Office
 from loket.outreach.errors import CaseNotApproved, SiteLaneUnavailable
 from loket.outreach.models import (
@@ -254,3 +258,112 @@ def check_in_by_code(*, office: Office, code: str, confirmed_nik: str, officer) 
         )
     services.require_role(user=officer, office=office, roles=CHECK_IN_ROLES)
     raise services.BookingNotFoundHere()
+
+
+# --- the information desk: one field for every code -----------------------------------------
+
+
+class ArrivalNotFound(NotFound):
+    code = "arrival_not_found"
+    message = _(
+        "Nothing at this office has this code. Type the booking code or application number, "
+        "an emergency case code (DR…) or an Eazy Passport participant code (EP…)."
+    )
+
+
+class EmergencyCaseNotFound(NotFound):
+    code = "emergency_case_not_found"
+    message = _(
+        "No emergency case at this office has the code %(code)s. Check the code on the "
+        "hotline's message, or ask the hotline officer."
+    )
+
+
+class ParticipantNotFound(NotFound):
+    code = "participant_not_found"
+    message = _(
+        "No Eazy Passport participant at this office has the code %(code)s. Check the code "
+        "on the participant list, or ask the outreach coordinator."
+    )
+
+
+class ArrivalKind:
+    BOOKING = "booking"
+    EMERGENCY = "emergency"
+    PARTICIPANT = "participant"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the desk shows before the KTP's NIK is confirmed."""
+
+    kind: str
+    code: str  # the code to check in with: booking code, case code or participant code
+    name: str
+    nik: str
+    date: dt.date | None
+    status: str
+    booking: Booking | None = None
+
+
+def find_arrival(*, office: Office, code: str) -> Arrival:
+    """The booking, emergency case (DR...) or Eazy Passport participant (EP...) of this office
+    that `code` names. A booking is looked for first: a booking code may begin with the same
+    letters as an outreach code. Reads only."""
+    try:
+        booking = services.find_booking(office=office, code=code)
+    except services.BookingNotFoundHere:
+        pass
+    else:
+        return Arrival(
+            kind=ArrivalKind.BOOKING,
+            code=booking.code,
+            name=booking.applicant.name,
+            nik=booking.nik,
+            date=booking.date,
+            status=booking.get_status_display(),
+            booking=booking,
+        )
+    code = (code or "").strip().upper()
+    if code.startswith(EMERGENCY_CODE_PREFIX):
+        case = EmergencyCase.objects.filter(office=office, code=code).first()
+        if case is None:
+            raise EmergencyCaseNotFound(code=code)
+        return Arrival(
+            kind=ArrivalKind.EMERGENCY,
+            code=case.code,
+            name=case.applicant_name,
+            nik=case.nik,
+            date=case.service_date,
+            status=case.get_status_display(),
+        )
+    if code.startswith(PARTICIPANT_CODE_PREFIX):
+        participant = (
+            OutreachParticipant.objects.select_related("request")
+            .filter(code=code, request__office=office)
+            .first()
+        )
+        if participant is None:
+            raise ParticipantNotFound(code=code)
+        return Arrival(
+            kind=ArrivalKind.PARTICIPANT,
+            code=participant.code,
+            name=participant.name,
+            nik=participant.nik,
+            date=participant.request.visit_date,
+            status=participant.request.get_status_display(),
+        )
+    raise ArrivalNotFound()
+
+
+def check_in_at_desk(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
+    """Check in whatever `code` names (see `find_arrival`): a booking through
+    `services.check_in_booking`, an outreach code through `check_in_by_code` (their locks)."""
+    arrival = find_arrival(office=office, code=code)
+    if arrival.kind == ArrivalKind.BOOKING:
+        return services.check_in_booking(
+            office=office, code=arrival.code, confirmed_nik=confirmed_nik, officer=officer
+        )
+    return check_in_by_code(
+        office=office, code=arrival.code, confirmed_nik=confirmed_nik, officer=officer
+    )

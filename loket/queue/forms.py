@@ -8,7 +8,7 @@ from loket.queue.models import PickupBy
 
 class FindBookingForm(forms.Form):
     code = forms.CharField(
-        label=_("Application number, booking code or QR"),
+        label=_("Booking code, application number, QR, or DR/EP code"),
         max_length=500,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
     )

@@ -19,7 +19,7 @@ from django_ratelimit.core import get_usage
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
-from loket.queue import selectors, services
+from loket.queue import bridge, selectors, services
 from loket.queue.forms import CheckInForm, FindBookingForm, KioskForm, PickupForm, WalkInForm
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
 from loket.queue.permissions import (
@@ -80,29 +80,37 @@ def _error(request, exc: DomainError) -> None:
 
 @staff_required(*DESK_ROLES)
 def desk(request, office_code):
-    """Check-in: find the booking (typed or scanned), then confirm the KTP's NIK."""
+    """Check-in: find what the code names (typed or scanned: a booking, an emergency case or an
+    Eazy Passport participant), then confirm the KTP's NIK."""
     office = request.office
-    booking = None
+    arrival = None
     find = FindBookingForm(request.GET or None)
     confirm = None
     if find.is_bound and find.is_valid():
         try:
-            booking = services.find_booking(office=office, code=find.cleaned_data["code"])
+            arrival = bridge.find_arrival(office=office, code=find.cleaned_data["code"])
         except DomainError as exc:
             find.add_error("code", str(exc))
         else:
-            confirm = CheckInForm(initial={"code": booking.code})
+            confirm = CheckInForm(initial={"code": arrival.code})
+    return _desk_page(request, find=find, arrival=arrival, confirm=confirm)
+
+
+def _desk_page(request, *, find, arrival, confirm, status=200):
+    office = request.office
     return render(
         request,
         "queue/desk.html",
         {
             "office": office,
             "find": find,
-            "booking": booking,
-            "masked_nik": mask_nik(booking.nik) if booking else "",
+            "arrival": arrival,
+            "booking": arrival.booking if arrival else None,
+            "masked_nik": mask_nik(arrival.nik) if arrival and arrival.nik else "",
             "confirm": confirm,
             "recent": selectors.list_today_tickets(office=office, limit=8),
         },
+        status=status,
     )
 
 
@@ -114,7 +122,7 @@ def check_in(request, office_code):
     if not form.is_valid():
         return redirect("queue:desk", office_code=office.code)
     try:
-        ticket = services.check_in_booking(
+        ticket = bridge.check_in_at_desk(
             office=office,
             code=form.cleaned_data["code"],
             confirmed_nik=form.cleaned_data["nik"],
@@ -122,22 +130,16 @@ def check_in(request, office_code):
         )
     except DomainError as exc:
         try:
-            booking = services.find_booking(office=office, code=form.cleaned_data["code"])
+            arrival = bridge.find_arrival(office=office, code=form.cleaned_data["code"])
         except DomainError:
             _error(request, exc)
             return redirect("queue:desk", office_code=office.code)
         form.add_error("nik" if isinstance(exc, services.NikMismatch) else None, str(exc))
-        return render(
+        return _desk_page(
             request,
-            "queue/desk.html",
-            {
-                "office": office,
-                "find": FindBookingForm(initial={"code": booking.code}),
-                "booking": booking,
-                "masked_nik": mask_nik(booking.nik),
-                "confirm": form,
-                "recent": selectors.list_today_tickets(office=office, limit=8),
-            },
+            find=FindBookingForm(initial={"code": arrival.code}),
+            arrival=arrival,
+            confirm=form,
             status=exc.status if exc.status < 500 else 400,
         )
     return render(request, "queue/ticket_issued.html", {"office": office, "ticket": ticket})
