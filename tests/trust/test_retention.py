@@ -1,0 +1,364 @@
+"""Retention over every record holding personal data: queue tickets, passport pickups,
+Simpatik walk-ins, Eazy Passport participants and contacts, emergency cases, waiting-list
+entries and sent outbox messages are anonymised a configurable time after their case closed,
+and every figure of the reports (and their CSV/XLSX exports) stays exactly the same."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+
+from loket.accounts.models import Applicant
+from loket.booking.services import cancel_booking
+from loket.capacity.integrity import find_drift
+from loket.core import clock
+from loket.core.models import AuditEvent
+from loket.core.personal_data import ANONYMISED_NAME, KINDS, anonymise_closed_cases
+from loket.notifications.models import OutboxMessage
+from loket.notifications.services import deliver_due_messages
+from loket.offices.models import CapacityOverride, Channel, ChannelKind
+from loket.outreach import services as outreach
+from loket.outreach.models import (
+    EmergencyCase,
+    OutreachParticipant,
+    OutreachRequest,
+    WalkInAdmission,
+)
+from loket.queue import bridge
+from loket.queue import services as queue
+from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
+from loket.reports import exports, selectors
+from loket.reports.models import QueueMonthSummary
+from loket.reports.selectors import period_for
+from loket.waitlist.models import WaitlistEntry
+from loket.waitlist.services import join_waitlist
+from tests.conftest import DEFAULT_NOW, WIB
+from tests.helpers import FRIDAY, SATURDAY, THURSDAY, book, pay, person
+from tests.outreach.conftest import make_staff
+from tests.outreach.test_requests import VISIT, csv_of, data
+
+DECEMBER = dt.date(2026, 12, 15)
+# Names, NIKs and phone numbers that must be gone once the retention period has passed.
+BUDI_NIK = "3215011708010001"  # also the first Eazy Passport participant (make_nik, serial 1)
+SECRETS = [
+    "Budi Santoso",
+    "Ani Lestari",
+    "Eko Prasetyo",
+    "Mbah Sastro",
+    "Ibu Pemohon",
+    "Penelepon Satu",
+    "Pemohon Satu",
+    "Penelepon Dua",
+    "Peserta 1",
+    "Dr. Rina",
+    "Tamu Simpatik",
+    "humas@unsika.ac.id",
+    "3215010101450001",  # the priority walk-in's NIK
+    "3215010101010001",  # the family member's KK number
+    "081298765432",
+    "081234567890",
+    "budi@contoh.id",  # the outbox recipient
+]
+
+
+def at(day: dt.date, hour: int = 9, minute: int = 0):
+    return clock.frozen_at(dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB))
+
+
+def later(days: int):
+    return clock.frozen_at(DEFAULT_NOW + dt.timedelta(days=days))
+
+
+@pytest.fixture
+def month(office, online, account, other_account):
+    """December 2026 at the demo office, built through the services:
+
+    - Budi books Thursday, pays, is served through every stage (an issuance) and a family
+      member collects his passport on 9 December; Ani's booking is cancelled; Dewi's Friday
+      booking is paid and never closed (her data stays).
+    - A priority walk-in (Mbah Sastro) on Thursday, served at the document check.
+    - Eko (another account) waits for a place on the full Friday.
+    - Three emergency calls: approved for 2 December, rejected, still waiting (stays).
+    - An Eazy Passport request of 25 (Budi's NIK among them), approved for 16 December, one
+      participant checked in at the mobile site.
+    - A Paspor Simpatik Saturday with two walk-ins.
+    - The outbox's messages sent.
+    """
+    queue.ensure_office_queue(office=office)
+    for number, stage in [(1, "document_check"), (2, "photo_interview"), (3, "payment")]:
+        queue.save_counter(office=office, number=number, stage_codes=[stage])
+    boss = make_staff(
+        "boss@contoh.id",
+        office,
+        StaffRole.SUPERVISOR,
+        StaffRole.COUNTER,
+        StaffRole.DESK,
+        StaffRole.HOTLINE,
+        StaffRole.OUTREACH,
+    )
+    team = outreach.create_team(office=office, name="Tim A", size=2)
+
+    with at(DEFAULT_NOW.date()):
+        budi = pay(
+            book(
+                account,
+                online,
+                day=THURSDAY,
+                applicant=person(dt.date(2001, 8, 17), serial=1, name="Budi Santoso"),
+            )
+        )
+        assert budi.nik == BUDI_NIK
+        ani = book(
+            account, online, day=THURSDAY, applicant=person(serial=2, name="Ani Lestari", sex="F")
+        )
+        cancel_booking(account=account, code=ani.code)
+        CapacityOverride.objects.create(channel=online, date=FRIDAY, capacity=1)
+        dewi = pay(
+            book(
+                account,
+                online,
+                day=FRIDAY,
+                window=dt.time(8, 0),
+                applicant=person(serial=4, name="Dewi Open", sex="F"),
+            )
+        )
+        eko = book(
+            other_account, online, day=THURSDAY, applicant=person(serial=5, name="Eko Prasetyo")
+        )
+        cancel_booking(account=other_account, code=eko.code)
+        join_waitlist(
+            account=other_account,
+            channel=online,
+            day=FRIDAY,
+            applicant_id=eko.applicant_id,
+            application_type="new",
+            purpose="tourism",
+            passport_type="ordinary",
+        )
+
+        def call(n, name):
+            return outreach.record_emergency_case(
+                office=office,
+                actor=boss,
+                caller_name=f"Penelepon {name}",
+                caller_phone="081298765432",
+                nik=f"32150112059000{n:02d}",
+                applicant_name=f"Pemohon {name}",
+                domicile_regency="3215",
+                reason="medical_abroad",
+                notes="Operasi jantung di Singapura",
+            )
+
+        first, second, _waiting = call(1, "Satu"), call(2, "Dua"), call(3, "Tiga")
+        outreach.approve_emergency_case(
+            case=first,
+            actor=boss,
+            service_date=dt.date(2026, 12, 2),
+            reason="Penelepon Satu mengirim surat rumah sakit, 081298765432",
+        )
+        outreach.reject_emergency_case(case=second, actor=boss, reason="Tidak mendesak")
+
+        request = outreach.submit_outreach_request(
+            office=office, data=data(), participants_file=csv_of(25)
+        )
+        outreach.approve_outreach_request(request=request, visit_date=VISIT, team=team, actor=boss)
+        deliver_due_messages(limit=100)
+
+    with at(THURSDAY, 9, 10):
+        ticket = queue.check_in_booking(
+            office=office, code=budi.code, confirmed_nik=budi.nik, officer=boss
+        )
+    for minute, number in [(20, 1), (35, 2), (50, 3)]:
+        serve(office, boss, minute, number)
+    with at(THURSDAY, 9, 52):
+        queue.issue_walk_in_ticket(
+            office=office,
+            lane_kind=LaneKind.PRIORITY,
+            name="Mbah Sastro",
+            nik="3215010101450001",
+            birth_date=dt.date(1945, 1, 1),
+            officer=boss,
+        )
+    serve(office, boss, 55, 1)
+    issuance = Issuance.objects.get(ticket=ticket)
+    with at(dt.date(2026, 12, 9), 10):
+        queue.record_pickup(
+            office=office,
+            issuance_id=issuance.pk,
+            picked_up_by="family",
+            collector_name="Ibu Pemohon",
+            collector_document="3215010101010001",
+            officer=boss,
+        )
+
+    simpatik = Channel.objects.create(
+        office=office, code="simpatik", kind=ChannelKind.SIMPATIK, name="Paspor Simpatik"
+    )
+    occurrence = outreach.create_one_off_day(
+        office=office,
+        channel=simpatik,
+        name="Simpatik Desember",
+        day=SATURDAY,
+        location="Aula kantor",
+        quota=30,
+        actor=boss,
+    )
+    for n in (1, 2):
+        with at(SATURDAY, 8, n):
+            outreach.admit_walk_in(occurrence=occurrence, name=f"Tamu Simpatik {n}", actor=boss)
+
+    participant = OutreachParticipant.objects.filter(request=request).order_by("row_number")[0]
+    assert participant.nik == BUDI_NIK
+    with at(VISIT):
+        bridge.check_in_by_code(
+            office=office, code=participant.code, confirmed_nik=participant.nik, officer=boss
+        )
+    with at(VISIT, 18):
+        deliver_due_messages(limit=100)
+    return {"office": office, "budi": budi, "dewi": dewi, "request": request}
+
+
+def serve(office, officer, minute: int, number: int):
+    with at(THURSDAY, 9, minute):
+        counter = Counter.objects.get(office=office, number=number)
+        queue.call_next_ticket(counter=counter, officer=officer)
+        queue.complete_ticket(counter=counter, officer=officer)
+
+
+def report_figures(office) -> str:
+    """Every report figure of December and of 2026, and both exports, as one text. The stored
+    monthly queue summaries are dropped first so the figures are read from the rows."""
+    QueueMonthSummary.objects.all().delete()
+    out = []
+    for period in (period_for("month", DECEMBER), period_for("year", DECEMBER)):
+        figures = selectors.list_figures(office, period)
+        out.append([f.as_dict() for f in figures])
+        out.append([exports.figure_csv(f) for f in figures])
+    return json.dumps(out, default=str, sort_keys=True)
+
+
+def personal_rows() -> str:
+    """The rows of every table retention looks after, as text."""
+    rows = [
+        list(Applicant.objects.exclude(name="Dewi Open").values()),
+        list(Ticket.objects.values()),
+        list(Issuance.objects.values()),
+        list(WalkInAdmission.objects.values()),
+        list(OutreachParticipant.objects.values()),
+        list(OutreachRequest.objects.values()),
+        list(EmergencyCase.objects.exclude(status="recorded").values()),
+        list(WaitlistEntry.objects.values()),
+        list(OutboxMessage.objects.values()),
+        list(
+            AuditEvent.objects.exclude(object_type="EmergencyCase", action="emergency.recorded")
+            .exclude(object_type__in=["User", "Retention"])
+            .values("before", "after")
+        ),
+    ]
+    return json.dumps(rows, default=str)
+
+
+def test_every_figure_stays_identical_after_anonymisation(month):
+    """The reports read before and after the retention run give the same numbers, while no
+    name, NIK, phone or address of a closed case is left."""
+    office = month["office"]
+    with later(800):
+        before = report_figures(office)
+        assert "Tamu Simpatik 1" in personal_rows()
+        result = anonymise_closed_cases()
+        after = report_figures(office)
+
+    assert after == before
+    filled = {f["key"] for f in json.loads(after)[0] if f["rows"]}
+    assert {
+        "application_types",
+        "origins",
+        "stage_waits",
+        "priority_quota",
+        "service_days",
+        "outreach_requests",
+        "emergency_cases",
+    } <= filled
+    assert {kind: n > 0 for kind, n in result.counts.items()} == {kind: True for kind in KINDS}
+    text = personal_rows()
+    leaks = [secret for secret in SECRETS if secret in text]
+    assert leaks == []
+    assert find_drift() == []
+
+
+def test_what_is_kept_and_what_is_replaced(month):
+    """Counts, dates, reasons, decisions and regencies stay; open cases keep their data."""
+    with later(800):
+        anonymise_closed_cases()
+    ticket = Ticket.objects.get(lane__kind=LaneKind.PRIORITY)
+    assert (ticket.applicant_name, ticket.applicant_nik) == (ANONYMISED_NAME, "")
+    assert ticket.birth_date == dt.date(1945, 1, 1) and ticket.priority_reason == "elderly"
+    pickup = Issuance.objects.get()
+    assert pickup.picked_up_by == "family" and pickup.collector_name == ANONYMISED_NAME
+    assert pickup.collector_document == ANONYMISED_NAME
+    participants = OutreachParticipant.objects.filter(request=month["request"])
+    assert participants.count() == 25
+    assert all(p.nik.startswith("0") and len(p.nik) == 16 for p in participants)
+    assert {p.birth_date for p in participants} == {dt.date(2001, 1, 1)}
+    approved = EmergencyCase.objects.get(status="approved")
+    assert approved.reason == "medical_abroad" and approved.domicile_regency == "3215"
+    assert approved.decision_reason.startswith(ANONYMISED_NAME)
+    assert "081298765432" not in approved.decision_reason and approved.notes == ""
+    waiting = EmergencyCase.objects.get(status="recorded")
+    assert waiting.applicant_name == "Pemohon Tiga"  # no decision yet: kept
+    dewi = Applicant.objects.get(name="Dewi Open")
+    assert dewi.phone == "081234567890"
+    entry = WaitlistEntry.objects.get()
+    assert entry.nik.startswith("0") and entry.applicant.name == ANONYMISED_NAME
+    assert (
+        not OutboxMessage.objects.exclude(body=ANONYMISED_NAME)
+        .filter(sent_at__isnull=False)
+        .exists()
+    )
+    run = AuditEvent.objects.get(action="retention.run")
+    assert run.after["counts"]["tickets"] == Ticket.objects.count() == 5
+    assert run.after["retention_days"] == 730
+
+
+def test_nothing_changes_within_the_period_and_a_second_run_finds_nothing(month, settings):
+    """Within LOKET_RETENTION_DAYS of the close nothing is touched; the run is idempotent."""
+    settings.LOKET_RETENTION_DAYS = 400
+    with later(380):
+        rows = personal_rows()
+        early = anonymise_closed_cases()
+        assert early.total == 0 and personal_rows() == rows
+    with later(440):
+        first = anonymise_closed_cases()
+        second = anonymise_closed_cases()
+    assert first.total > 0 and second.total == 0
+    assert AuditEvent.objects.filter(action="retention.run").count() == 3
+
+
+def test_the_retention_clock_starts_when_each_case_closes(month):
+    """A visit on 16 December closes later than a call rejected on 1 December: 731 days after
+    1 December the rejected call is anonymised, the visit's participants not yet."""
+    with clock.frozen_at(DEFAULT_NOW + dt.timedelta(days=731)):
+        result = anonymise_closed_cases()
+    assert result.counts["emergency_cases"] == 1  # rejected on 1 December, not yet the one
+    assert result.counts["outreach_participants"] == 0  # visit on 16 December
+    assert result.counts["tickets"] == 0  # Budi's passport was collected on 9 December
+    with clock.frozen_at(DEFAULT_NOW + dt.timedelta(days=747)):
+        result = anonymise_closed_cases()
+    assert result.counts["outreach_participants"] == 25
+    assert result.counts["emergency_cases"] == 1  # approved for 2 December
+
+
+def test_dry_run_counts_per_kind_and_writes_nothing(month, capsys):
+    with later(800):
+        call_command("anonymise_closed_cases", "--dry-run")
+        out = capsys.readouterr().out
+        assert "tickets: 5" in out and "outreach_participants: 25" in out
+        assert "walk_ins: 2" in out and "pickups: 1" in out
+        assert not AuditEvent.objects.filter(action="retention.run").exists()
+        assert Ticket.objects.filter(applicant_name="Mbah Sastro").exists()
+        call_command("anonymise_closed_cases")
+        assert "tickets: 5" in capsys.readouterr().out
+        call_command("anonymise_closed_cases")
+        assert "0 record(s) in all" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(action="retention.run").count() == 2
