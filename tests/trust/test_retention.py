@@ -362,3 +362,54 @@ def test_dry_run_counts_per_kind_and_writes_nothing(month, capsys):
         call_command("anonymise_closed_cases")
         assert "0 record(s) in all" in capsys.readouterr().out
     assert AuditEvent.objects.filter(action="retention.run").count() == 2
+
+
+# --- The applicant's download holds all of it ------------------------------------------------
+
+
+def test_the_download_holds_tickets_pickups_lists_cases_and_waiting_list(
+    month, account, other_account, token
+):
+    """Budi's account gets his queue ticket with the pickup, the Eazy Passport row and the
+    emergency case naming his NIK; Eko's account gets its waiting-list entry. Nobody else's
+    rows, and no emergency caller's phone."""
+    from tests.trust.test_personal_data import get_my_data
+
+    boss = Counter.objects.get(number=1).office.staff_memberships.first().user
+    with at(DECEMBER):
+        outreach.record_emergency_case(
+            office=month["office"],
+            actor=boss,
+            caller_name="Ibu Budi",
+            caller_phone="081211112222",
+            nik=BUDI_NIK,
+            applicant_name="Budi Santoso",
+            domicile_regency="3215",
+            reason="family_abroad",
+        )
+    with at(DECEMBER, 12):
+        status, _response, data = get_my_data(token)
+    assert status == 200
+    ticket = next(t for t in data["queue_tickets"] if t["booking"] == month["budi"].code)
+    assert ticket["nik"] == BUDI_NIK and ticket["name"] == "Budi Santoso"
+    assert ticket["passport"]["picked_up_by"] == "family"
+    assert ticket["passport"]["collector_name"] == "Ibu Pemohon"
+    assert {t["name"] for t in data["queue_tickets"]} == {"Budi Santoso", "Peserta 1"}
+    [row] = data["outreach_participants"]
+    assert row["nik"] == BUDI_NIK and row["request"] == month["request"].code
+    [case] = data["emergency_cases"]
+    assert case["reason"] == "family_abroad" and case["nik"] == BUDI_NIK
+    text = json.dumps(data)
+    assert "081211112222" not in text and "Ibu Budi" not in text
+    assert "Mbah Sastro" not in text and "Eko Prasetyo" not in text
+    assert data["waitlist_entries"] == []
+    assert "Issuance" in {e["object_type"] for e in data["audit_events"]}
+
+    from loket.core.personal_data import export_personal_data
+
+    with at(DECEMBER, 12):
+        eko = export_personal_data(account=other_account)
+    [entry] = eko["waitlist_entries"]
+    assert entry["date"] == FRIDAY.isoformat() and entry["status"] == "waiting"
+    assert eko["queue_tickets"] == [] and eko["outreach_participants"] == []
+    assert "Budi Santoso" not in json.dumps(eko)
