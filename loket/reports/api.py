@@ -1,29 +1,26 @@
-"""Reports API (staff only): every figure of the report pages, and the capacity planner.
+"""Reports API (an office's supervisors and office administrators, for that office; superusers
+for every office): every figure of the report pages, and the capacity planner.
 
 `router` is mounted at /api/v1/reports. `build_router()` makes a fresh one (for tests).
 """
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
 
 from loket.accounts import services as accounts
-from loket.core.errors import InvalidInput, PermissionDenied
+from loket.core.errors import InvalidInput
 from loket.offices.selectors import get_office
 from loket.reports import planner, selectors
-from loket.reports.permissions import may_see_reports
+from loket.reports.permissions import StaffOnly, may_see_reports, require_reports_of
 from loket.reports.schemas import ErrorOut, FigureOut, FiguresOut, PlanIn, PlanOut
 
 
-class StaffOnly(PermissionDenied):
-    code = "staff_only"
-    message = _("Reports are for office staff.")
-
-
 class StaffBearer(HttpBearer):
-    """A bearer token of a staff account; any other valid token is refused with 403."""
+    """A bearer token of an account that may see some office's reports; any other valid token
+    is refused with 403 (`staff_only`). Each operation then checks the office it is asked
+    about (`reports_forbidden`)."""
 
     def authenticate(self, request, token):
         user = accounts.user_for_token(token)
@@ -42,8 +39,9 @@ class PeriodQuery(Schema):
     end: dt.date | None = None
 
 
-def _office_period(query: PeriodQuery):
+def _office_period(request, query: PeriodQuery):
     office = get_office(query.office)
+    require_reports_of(request.auth, office)
     period = selectors.period_for(
         query.period,
         query.date or selectors.default_period(office).start,
@@ -60,7 +58,7 @@ def build_router() -> Router:
     @router.get("/figures", response={200: FiguresOut, **errors})
     def list_figures(request, query: Query[PeriodQuery]):
         """Every figure of an office for a period (day, week, month, year or custom)."""
-        office, period = _office_period(query)
+        office, period = _office_period(request, query)
         return {
             "office": office.code,
             "period": period.kind,
@@ -72,7 +70,7 @@ def build_router() -> Router:
     @router.get("/figures/{key}", response={200: FigureOut, **errors})
     def get_figure(request, key: str, query: Query[PeriodQuery]):
         """One figure; its `definition` says exactly what is counted."""
-        office, period = _office_period(query)
+        office, period = _office_period(request, query)
         return selectors.get_figure(key, office, period).as_dict()
 
     @router.post("/planner", response={200: PlanOut, **errors})
@@ -93,7 +91,9 @@ def build_router() -> Router:
             if payload.office:
                 if payload.date is None:
                     raise ValueError("give the date whose bookings arrive")
-                booked_windows = selectors.booked_arrivals(get_office(payload.office), payload.date)
+                office = get_office(payload.office)
+                require_reports_of(request.auth, office)
+                booked_windows = selectors.booked_arrivals(office, payload.date)
             scenario = planner.build_scenario(
                 stages=stages,
                 booked_per_hour=payload.booked_per_hour,

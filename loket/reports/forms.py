@@ -50,11 +50,14 @@ class ReportFilterForm(forms.Form):
         return self.cleaned_data["period_obj"]
 
 
-def default_filter_data(request) -> dict:
-    """The filter's input: the query string, or the first office and this month."""
+def default_filter_data(request, offices=None) -> dict:
+    """The filter's input: the query string, or the first office (of `offices`, by default
+    every active office) and this month."""
     data = request.GET.copy()
     if not data.get("office"):
-        office = Office.objects.filter(is_active=True).order_by("name").first()
+        if offices is None:
+            offices = Office.objects.filter(is_active=True)
+        office = offices.order_by("name").first()
         if office is not None:
             data["office"] = office.code
     data.setdefault("period", "month")

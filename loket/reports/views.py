@@ -1,4 +1,5 @@
-"""Report pages (staff only): thin views over the selectors, exports and the planner."""
+"""Report pages (an office's supervisors and administrators): thin views over the selectors,
+exports and the planner."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -8,11 +9,25 @@ from loket.core import clock
 from loket.core.errors import DomainError
 from loket.reports import exports, planner, selectors
 from loket.reports.forms import MonthForm, PlannerForm, ReportFilterForm, default_filter_data
-from loket.reports.permissions import reports_required
+from loket.reports.permissions import deny_page, reports_required
+
+
+def _office_form(request, form_class, data):
+    """`form_class` bound to `data`, its offices limited to those whose reports the caller may
+    see; 403 when `data` names another office."""
+    code = (data.get("office") or "").strip().upper() if data else ""
+    offices = request.report_offices
+    if code and not offices.filter(code=code).exists():
+        raise deny_page(code)
+    form = form_class(data)
+    form.fields["office"].queryset = offices
+    return form
 
 
 def _filtered(request):
-    form = ReportFilterForm(default_filter_data(request))
+    form = _office_form(
+        request, ReportFilterForm, default_filter_data(request, request.report_offices)
+    )
     if form.is_valid():
         return form, form.cleaned_data["office"], form.period_obj
     return form, None, None
@@ -69,8 +84,7 @@ def export(request, key: str, fmt: str):
 @reports_required
 def monthly(request):
     """A month's report laid out for printing (or saving as PDF from the browser)."""
-    data = default_filter_data(request)
-    form = MonthForm(data)
+    form = _office_form(request, MonthForm, default_filter_data(request, request.report_offices))
     office = period = None
     figures = []
     if form.is_valid():
@@ -151,7 +165,7 @@ def _plan_rows(result_a: planner.PlanResult, result_b: planner.PlanResult) -> li
 @reports_required
 def planner_page(request):
     """Simulate a day with two counter plans side by side; optionally recommend counters."""
-    form = PlannerForm(request.POST or None)
+    form = _office_form(request, PlannerForm, request.POST or None)
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

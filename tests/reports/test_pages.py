@@ -58,12 +58,12 @@ def test_xlsx_export_holds_every_figure_and_its_definition(office, december):
 
 
 def test_reports_are_for_staff_only(client, office, account):
-    """Anonymous people and applicants are sent to the staff login."""
+    """Anonymous people are sent to the staff login; applicants are refused."""
     for url in ("/reports/", "/reports/planner/", "/reports/monthly/", "/reports/export/all.xlsx"):
         response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302 and "/office/login/" in response["Location"]
     client.force_login(account)
-    assert client.get("/reports/").status_code == 302
+    assert client.get("/reports/").status_code == 403
 
 
 def test_report_page_shows_each_figure_with_its_definition_and_chart(client, staff, december):

@@ -11,6 +11,8 @@ LOGIN = sent to a login page (pages) or 401 (API), DENY = 403 (or 404 for object
 office, which are not shown).
 """
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -50,13 +52,6 @@ def staff_at_office(*roles, other_office=DENY):
     return row
 
 
-def any_staff():
-    """Any `is_staff` account, for every office; non-staff are sent to the staff login."""
-    row = {p: OK for p in PRINCIPALS}
-    row.update(anonymous=LOGIN, applicant=LOGIN)
-    return row
-
-
 OFFICE = {"office_code": "KRW"}
 
 # URL name -> (kwargs, expected outcome per principal). GET requests only.
@@ -90,11 +85,13 @@ PAGES = {
     "outreach:hotline": ({}, staff_at_office(H, S)),
     "outreach:hotline_case": ({"pk": 999999}, staff_at_office(H, S)),
     "outreach:check_in": ({}, staff_at_office(D, C, S, H, OUT)),
-    # Reports: any staff account, every office (see loket/reports/permissions.py).
-    "reports:index": ({}, any_staff()),
-    "reports:monthly": ({}, any_staff()),
-    "reports:planner": ({}, any_staff()),
-    "reports:export": ({"key": "bookings", "fmt": "csv"}, any_staff()),
+    # Reports: supervisors and office administrators of the office asked for (?office=KRW);
+    # superusers every office (see loket/reports/permissions.py). The planner's empty form is
+    # open to them at any office; it is refused when run on another office's bookings.
+    "reports:index": ({}, staff_at_office(S, A)),
+    "reports:monthly": ({}, staff_at_office(S, A)),
+    "reports:planner": ({}, staff_at_office(S, A, other_office=OK)),
+    "reports:export": ({"key": "bookings", "fmt": "csv"}, staff_at_office(S, A)),
     # Audit search: supervisors and office administrators of their office; superusers all.
     "core:audit_search": ({}, staff_at_office(S, A)),
     # Fair release waiting room: a verified account.
@@ -157,6 +154,9 @@ OFFICE_QUERY = {
     "outreach:hotline_case",
     "outreach:check_in",
     "core:audit_search",
+    "reports:index",
+    "reports:monthly",
+    "reports:export",
 }
 
 # Not in the matrix on purpose: Django's admin (its own staff/permission checks) and the API
@@ -170,10 +170,11 @@ def bearer_any():
     return {p: (LOGIN if p == "anonymous" else OK) for p in PRINCIPALS}
 
 
-def bearer_staff():
-    """A staff account's token (reports API: every office); other tokens get 403."""
-    row = {p: OK for p in PRINCIPALS}
-    row.update(anonymous=LOGIN, applicant=DENY)
+def bearer_staff_at_office(*roles):
+    """A token of staff holding one of `roles` at the office asked for (KRW); superusers pass;
+    every other token, staff of another office included, gets 403."""
+    row = staff_at_office(*roles)
+    row["anonymous"] = LOGIN
     return row
 
 
@@ -198,9 +199,9 @@ API = {
     "GET /outreach/service-days": public(),
     "POST /outreach/service-days/{day_id}/bookings": bearer_any(),
     "POST /outreach/requests": public(),
-    "GET /reports/figures": bearer_staff(),
-    "GET /reports/figures/{key}": bearer_staff(),
-    "POST /reports/planner": bearer_staff(),
+    "GET /reports/figures": bearer_staff_at_office(S, A),
+    "GET /reports/figures/{key}": bearer_staff_at_office(S, A),
+    "POST /reports/planner": bearer_staff_at_office(S, A),
     "POST /waitlist": bearer_any(),
     "GET /waitlist": bearer_any(),
     "POST /waitlist/{entry_id}/accept": bearer_any(),
@@ -209,6 +210,21 @@ API = {
     "GET /me/data": bearer_any(),
     "POST /release/join": bearer_any(),
     "GET /release/place": bearer_any(),
+}
+
+
+# Operations that name the office in the query or the body: the matrix asks about KRW.
+API_QUERY = {
+    "GET /reports/figures": "?office=KRW&period=month&date=2026-12-01",
+    "GET /reports/figures/{key}": "?office=KRW&period=month&date=2026-12-01",
+}
+API_BODY = {
+    "POST /reports/planner": {
+        "office": "KRW",
+        "date": "2026-12-01",
+        "stages": [{"name": "Foto", "service": {"mean": 5}, "counters": 1}],
+        "days": 1,
+    },
 }
 
 
@@ -343,15 +359,16 @@ def test_api_matrix(principals):
     failures = []
     client = Client()
     fill = {"code": "NOPE", "applicant_id": "999999", "day_id": "999999", "entry_id": "999999"}
-    fill["key"] = "bookings"
+    fill["key"] = "purposes"
     for principal, user in principals.items():
         token = _token_for(principal, user)
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         for op, row in API.items():
             method, path = op.split(" ", 1)
-            url = "/api/v1" + path.format(**fill)
+            url = "/api/v1" + path.format(**fill) + API_QUERY.get(op, "")
+            body = json.dumps(API_BODY.get(op, {}))
             response = client.generic(
-                method, url, data="{}", content_type="application/json", **headers
+                method, url, data=body, content_type="application/json", **headers
             )
             got = _outcome_of_api(response)
             if got != row[principal]:
