@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.core import clock
 from loket.core.errors import DomainError
+from loket.identity.nik import mask_nik, mask_phone
 from loket.outreach import services
 from loket.outreach.models import (
     EmergencyCase,
@@ -88,7 +89,12 @@ class ParticipantInline(admin.TabularInline):
     model = OutreachParticipant
     extra = 0
     can_delete = False
-    readonly_fields = ["row_number", "nik", "name", "birth_date", "application_type", "code"]
+    fields = ["row_number", "masked_nik", "name", "birth_date", "application_type", "code"]
+    readonly_fields = fields
+
+    @admin.display(description="NIK")
+    def masked_nik(self, obj):
+        return mask_nik(obj.nik)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -111,6 +117,16 @@ class EmergencyCaseAdmin(admin.ModelAdmin):
 
     list_display = ["pk", "applicant_name", "reason", "status", "in_working_area", "recorded_at"]
     list_filter = ["office", "status", "reason", "area_override"]
+    exclude = ["nik", "caller_phone"]
+    readonly_fields = ["masked_nik", "masked_caller_phone"]
+
+    @admin.display(description="NIK")
+    def masked_nik(self, obj):
+        return mask_nik(obj.nik)
+
+    @admin.display(description=_("caller's phone"))
+    def masked_caller_phone(self, obj):
+        return mask_phone(obj.caller_phone)
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from loket.identity.nik import mask_nik
 from loket.queue.models import (
     Counter,
     Issuance,
@@ -68,6 +69,12 @@ class TicketAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "office", "date", "stage", "status", "counter", "issued_at"]
     list_filter = ["office", "date", "status", "lane"]
     list_select_related = ["lane", "office", "stage", "counter"]
+    exclude = ["applicant_nik"]
+    readonly_fields = ["masked_nik"]
+
+    @admin.display(description="NIK")
+    def masked_nik(self, obj):
+        return mask_nik(obj.applicant_nik) if obj.applicant_nik else ""
 
 
 @admin.register(TicketEvent)
@@ -81,3 +88,4 @@ class TicketEventAdmin(ReadOnlyAdmin):
 class IssuanceAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "interview_date", "ready_date", "picked_up_at", "picked_up_by"]
     list_filter = ["office", "picked_up_by"]
+    exclude = ["collector_document"]

@@ -84,3 +84,52 @@ def test_hotline_list_shows_no_nik_or_phone_and_the_case_page_does_for_its_roles
     assert case.nik not in listing and "081298765432" not in listing
     detail = client.get(reverse("outreach:hotline_case", args=[case.pk])).content.decode()
     assert case.nik in detail and "081298765432" in detail
+
+
+def test_the_admin_shows_masked_niks_and_phones(client, office, now):
+    """Tickets, emergency cases and Eazy Passport participants in the admin: NIK and phone
+    masked, the KK or letter number of a passport's collector not shown."""
+    from django.contrib.auth import get_user_model
+
+    from loket.queue import services as queue
+    from loket.queue.models import LaneKind
+
+    queue.ensure_office_queue(office=office)
+    queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    boss = make_staff(
+        "spv@contoh.id", office, StaffRole.SUPERVISOR, StaffRole.DESK, StaffRole.HOTLINE
+    )
+    ticket = queue.issue_walk_in_ticket(
+        office=office,
+        lane_kind=LaneKind.LOST_DAMAGED,
+        name="Orang Hilang",
+        nik="3215011205900007",
+        officer=boss,
+    )
+    case = outreach.record_emergency_case(
+        office=office,
+        actor=boss,
+        caller_name="Ibu Sari",
+        caller_phone="081298765432",
+        nik="3215014204800001",
+        applicant_name="Pak Darto",
+        domicile_regency="3215",
+        reason="medical_abroad",
+    )
+    request = outreach.submit_outreach_request(
+        office=office, data=data(), participants_file=csv_of(25)
+    )
+    nik = request.participants.order_by("row_number")[0].nik
+    admin = get_user_model().objects.create_superuser("root@contoh.id", "rahasia-root-2026")
+    client.force_login(admin)
+    pages = {
+        "3215011205900007": reverse("admin:queue_ticket_change", args=[ticket.pk]),
+        "3215014204800001": reverse("admin:outreach_emergencycase_change", args=[case.pk]),
+        nik: reverse("admin:outreach_outreachrequest_change", args=[request.pk]),
+    }
+    for secret, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert secret not in page and f"{secret[:4]}**********{secret[-2:]}" in page, url
+    assert "081298765432" not in client.get(pages["3215014204800001"]).content.decode()
