@@ -437,15 +437,24 @@ def walk_ins_due(*, cutoff: dt.datetime):
 
 def _outreach_requests_closed(cutoff: dt.datetime):
     """Eazy Passport requests whose case is over: the visit was before the cutoff, the
-    rejection was, or it was never decided and nothing about it lies after the cutoff."""
+    rejection was, or it was never decided and its last preferred or proposed date was."""
     day = cutoff.date()
-    undecided = Q(
-        status__in=[RequestStatus.SUBMITTED, RequestStatus.DATE_PROPOSED], created_at__lt=cutoff
-    ) & (Q(proposed_date__isnull=True) | Q(proposed_date__lt=day))
+    stale = []
+    for pk, preferred, proposed in OutreachRequest.objects.filter(
+        status__in=[RequestStatus.SUBMITTED, RequestStatus.DATE_PROPOSED]
+    ).values_list("pk", "preferred_dates", "proposed_date"):
+        dates = [proposed] if proposed else []
+        for value in preferred or []:
+            try:
+                dates.append(dt.date.fromisoformat(str(value)[:10]))
+            except ValueError:
+                continue
+        if dates and max(dates) < day:
+            stale.append(pk)
     return OutreachRequest.objects.filter(
         Q(status=RequestStatus.APPROVED, visit_date__lt=day)
         | Q(status=RequestStatus.REJECTED, decided_at__lt=cutoff)
-        | undecided
+        | Q(pk__in=stale)
     )
 
 
@@ -565,8 +574,11 @@ def anonymise_closed_cases(
             nik=_placeholder_nik_expression(),
             birth_date=TruncYear("birth_date", output_field=DateField()),
         )
+        contacts = list(due["outreach_contacts"].values_list("pk", "code", "contact_person"))
+        for _pk, code, contact_person in contacts:
+            _scrub_audit_snapshots("OutreachRequest", [code], names=[contact_person], raw_ids=True)
         counts["outreach_contacts"] = OutreachRequest.objects.filter(
-            pk__in=list(due["outreach_contacts"].values_list("pk", flat=True))
+            pk__in=[pk for pk, _, _ in contacts]
         ).update(contact_person=ANONYMISED_NAME, email="", phone="")
 
         counts["emergency_cases"] = _anonymise_emergency_cases(due["emergency_cases"])

@@ -4,10 +4,12 @@ entries and sent outbox messages are anonymised a configurable time after their 
 and every figure of the reports (and their CSV/XLSX exports) stays exactly the same."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from loket.accounts.models import Applicant
 from loket.booking.services import cancel_booking
@@ -235,6 +237,10 @@ def report_figures(office) -> str:
         figures = selectors.list_figures(office, period)
         out.append([f.as_dict() for f in figures])
         out.append([exports.figure_csv(f) for f in figures])
+        workbook = load_workbook(
+            io.BytesIO(exports.figures_xlsx(figures, office_name=office.name, period=period))
+        )
+        out.append([list(sheet.values) for sheet in workbook.worksheets])
     return json.dumps(out, default=str, sort_keys=True)
 
 
@@ -270,6 +276,8 @@ def test_every_figure_stays_identical_after_anonymisation(month):
         after = report_figures(office)
 
     assert after == before
+    # The reports and their CSV/XLSX exports hold figures only, never a name, NIK or phone.
+    assert [secret for secret in [*SECRETS, BUDI_NIK, "Dewi Open"] if secret in before] == []
     filled = {f["key"] for f in json.loads(after)[0] if f["rows"]}
     assert {
         "application_types",
@@ -413,3 +421,27 @@ def test_the_download_holds_tickets_pickups_lists_cases_and_waiting_list(
     assert entry["date"] == FRIDAY.isoformat() and entry["status"] == "waiting"
     assert eko["queue_tickets"] == [] and eko["outreach_participants"] == []
     assert "Budi Santoso" not in json.dumps(eko)
+
+
+def test_open_cases_are_kept_even_with_no_retention_at_all(month):
+    """With --days 0 only closed cases go: an undecided Eazy Passport request keeps its list
+    until its last preferred date has passed; an emergency call waiting for a decision and a
+    booking still open keep theirs."""
+    with at(DEFAULT_NOW.date()):
+        pending = outreach.submit_outreach_request(
+            office=month["office"], data=data(), participants_file=csv_of(25)
+        )
+    with at(DECEMBER):
+        anonymise_closed_cases(retention_days=0)
+    pending.refresh_from_db()
+    assert pending.contact_person == "Dr. Rina"
+    assert pending.participants.filter(name="Peserta 1").exists()
+    assert EmergencyCase.objects.filter(applicant_name="Pemohon Tiga").exists()
+    assert Applicant.objects.get(name="Dewi Open").phone == "081234567890"
+    assert Ticket.objects.get(booking=month["budi"]).applicant_name == ANONYMISED_NAME
+    with at(dt.date(2026, 12, 17)):
+        result = anonymise_closed_cases(retention_days=0)
+    pending.refresh_from_db()
+    assert pending.contact_person == ANONYMISED_NAME
+    assert result.counts["outreach_participants"] == 50  # the visit of the 16th and this one
+    assert not pending.participants.exclude(name=ANONYMISED_NAME).exists()
