@@ -41,6 +41,9 @@ max_requests = _int("LOKET_GUNICORN_MAX_REQUESTS", 20000)
 max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("LOKET_GUNICORN_PRELOAD", "1") != "0"
 accesslog = os.environ.get("LOKET_GUNICORN_ACCESSLOG") or None
+# No query string, referer or user agent: a query can carry a NIK (the family form's NIK check
+# is a GET), and gunicorn's lines do not pass the masking filter of Django's LOGGING.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOKET_GUNICORN_LOGLEVEL", "warning")
 raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'config.settings')}"]

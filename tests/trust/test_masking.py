@@ -133,3 +133,17 @@ def test_the_admin_shows_masked_niks_and_phones(client, office, now):
         page = response.content.decode()
         assert secret not in page and f"{secret[:4]}**********{secret[-2:]}" in page, url
     assert "081298765432" not in client.get(pages["3215014204800001"]).content.decode()
+
+
+def test_gunicorn_access_lines_carry_no_query_string():
+    """The NIK check of the family form sends the NIK in the query string: gunicorn's access
+    log (outside Django's masking filter) writes the path only."""
+    import runpy
+    from pathlib import Path
+
+    from django.conf import settings
+
+    config = runpy.run_path(str(Path(settings.BASE_DIR) / "config" / "gunicorn.py"))
+    line_format = config["access_log_format"]
+    assert "%(U)s" in line_format
+    assert not any(part in line_format for part in ("%(r)s", "%(q)s", "%(f)s", "%(a)s"))
