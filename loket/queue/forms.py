@@ -74,3 +74,28 @@ class PickupForm(forms.Form):
     collector_document = forms.CharField(
         label=_("KK number or letter reference"), max_length=64, required=False
     )
+
+
+class LedgerRangeForm(forms.Form):
+    """The days whose ledger slots the supervisor's integrity check covers."""
+
+    MAX_DAYS = 366
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The last day must not be before the first day."))
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error(
+                    "end", _("Check at most %(n)s days at a time.") % {"n": self.MAX_DAYS}
+                )
+        return data

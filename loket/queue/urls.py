@@ -30,6 +30,7 @@ urlpatterns = [
         views.release_priority,
         name="release_priority",
     ),
+    path("<str:office_code>/ledger/", views.ledger, name="ledger"),
     path("<str:office_code>/bap/", views.bap_cases, name="bap"),
     path("<str:office_code>/pickup/", views.pickup, name="pickup"),
     path("<str:office_code>/board/", views.board, name="board"),

@@ -12,15 +12,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
+from loket.capacity.integrity import check_ledger, list_slot_rows
+from loket.core import clock
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.queue import bridge, selectors, services
-from loket.queue.forms import CheckInForm, FindBookingForm, KioskForm, PickupForm, WalkInForm
+from loket.queue.forms import (
+    CheckInForm,
+    FindBookingForm,
+    KioskForm,
+    LedgerRangeForm,
+    PickupForm,
+    WalkInForm,
+)
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
 from loket.queue.permissions import (
     COUNTER_ROLES,
@@ -57,18 +67,37 @@ def index(request):
     if len(offices) == 1 and set().union(*offices.values()) == {StaffRole.KIOSK}:
         # A kiosk account goes straight to its one page.
         return redirect("queue:kiosk", office_code=next(iter(offices)).code)
-    rows = [
-        {
-            "office": office,
-            "desk": bool(roles & set(DESK_ROLES)),
-            "counter": bool(roles & set(COUNTER_ROLES)),
-            "supervisor": bool(roles & set(SUPERVISOR_ROLES)),
-            "pickup": bool(roles & set(PICKUP_ROLES)),
-            "kiosk": bool(roles & set(KIOSK_ROLES)),
-        }
-        for office, roles in offices.items()
-    ]
+    rows = [_index_row(office, roles) for office, roles in offices.items()]
     return render(request, "queue/index.html", {"rows": rows})
+
+
+def _index_row(office: Office, roles: set[str]) -> dict:
+    """The pages of one office this officer's roles open (the same role tuples as the pages'
+    own checks), the outreach pages, reports and audit trail included."""
+    from loket.core.audit_views import AUDIT_ROLES
+    from loket.outreach import services as outreach
+    from loket.reports.permissions import REPORT_ROLES
+
+    def holds(allowed) -> bool:
+        return bool(roles & set(allowed))
+
+    desk = holds(DESK_ROLES)
+    return {
+        "office": office,
+        "desk": desk,
+        "counter": holds(COUNTER_ROLES),
+        "supervisor": holds(SUPERVISOR_ROLES),
+        "pickup": holds(PICKUP_ROLES),
+        "kiosk": holds(KIOSK_ROLES),
+        "ledger": holds(SUPERVISOR_ROLES),
+        "reports": holds(REPORT_ROLES),
+        "audit": holds(AUDIT_ROLES),
+        "outreach_requests": holds(outreach.PLANNING_ROLES),
+        "team_calendar": holds(outreach.PLANNING_ROLES + outreach.WALK_IN_ROLES),
+        "hotline": holds(outreach.HOTLINE_ROLES),
+        # The desk checks outreach codes in on its own page.
+        "outreach_check_in": holds(bridge.CHECK_IN_ROLES) and not desk,
+    }
 
 
 def _error(request, exc: DomainError) -> None:
@@ -351,6 +380,56 @@ def release_priority(request, office_code):
             request, _("%(n)s unclaimed priority places were released.") % {"n": moved}
         )
     return redirect("queue:supervisor", office_code=request.office.code)
+
+
+LEDGER_DAYS_BACK = 30
+LEDGER_DAYS_AHEAD = 90
+# The holders registered with the ledger check (capacity.integrity.register_holder).
+HOLDER_LABELS = {
+    "bookings": gettext_lazy("bookings"),
+    "queue": gettext_lazy("walk-in tickets and examinations (BAP)"),
+    "walk_ins": gettext_lazy("weekend walk-ins (Simpatik)"),
+    "outreach_participants": gettext_lazy("Eazy Passport participants"),
+    "waitlist_offers": gettext_lazy("waiting-list offers"),
+}
+
+
+@never_cache
+@staff_required(*SUPERVISOR_ROLES)
+def ledger(request, office_code):
+    """The ledger integrity check of this office (as `manage.py check_ledger --office`): every
+    slot's places taken against the bookings, tickets, examinations, participants and offers
+    holding them. By default from 30 days ago to 90 days ahead."""
+    office = request.office
+    today = clock.local_today(office.time_zone)
+    data = request.GET.copy()
+    data.setdefault("start", (today - dt.timedelta(days=LEDGER_DAYS_BACK)).isoformat())
+    data.setdefault("end", (today + dt.timedelta(days=LEDGER_DAYS_AHEAD)).isoformat())
+    form = LedgerRangeForm(data)
+    result = None
+    drifts = []
+    if form.is_valid():
+        result = check_ledger(
+            office_code=office.code,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+        rows = list_slot_rows(d.slot_id for d in result.drifts)
+        drifts = [
+            {
+                "drift": d,
+                "holders": [
+                    (HOLDER_LABELS.get(name, name), n) for name, n in sorted(d.by_holder.items())
+                ],
+                "rows": rows.get(d.slot_id, []),
+            }
+            for d in result.drifts
+        ]
+    return render(
+        request,
+        "queue/ledger.html",
+        {"office": office, "form": form, "result": result, "drifts": drifts},
+    )
 
 
 @staff_required(*COUNTER_ROLES)

@@ -70,6 +70,7 @@ PAGES = {
     "queue:return_ticket": ({**OFFICE, "ticket_id": 999999}, staff_at_office(C, S, D)),
     "queue:supervisor": (OFFICE, staff_at_office(S, A)),
     "queue:release_priority": (OFFICE, staff_at_office(S, A)),
+    "queue:ledger": (OFFICE, staff_at_office(S, A)),
     "queue:bap": (OFFICE, staff_at_office(C, S)),
     "queue:pickup": (OFFICE, staff_at_office(D, C, S)),
     "queue:board": (OFFICE, public()),

@@ -2,8 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from loket.capacity.integrity import find_drift
-from loket.capacity.models import CapacitySlot
+from loket.capacity.integrity import check_ledger
 
 
 class Command(BaseCommand):
@@ -15,17 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", type=dt.date.fromisoformat)
 
     def handle(self, *args, office, start, end, **options):
-        slots = CapacitySlot.objects.all()
-        if office:
-            slots = slots.filter(channel__office__code=office.upper())
-        if start:
-            slots = slots.filter(date__gte=start)
-        if end:
-            slots = slots.filter(date__lte=end)
-        checked = slots.count()
-        drifts = find_drift(slots)
-        for drift in drifts:
+        result = check_ledger(office_code=office, start=start, end=end)
+        for drift in result.drifts:
             self.stdout.write(f"DRIFT slot {drift.slot_id}: {drift}")
-        if drifts:
-            raise CommandError(f"{len(drifts)} of {checked} ledger slot(s) drift.")
-        self.stdout.write(self.style.SUCCESS(f"Ledger clean: {checked} slot(s) checked."))
+        if result.drifts:
+            raise CommandError(f"{len(result.drifts)} of {result.checked} ledger slot(s) drift.")
+        self.stdout.write(self.style.SUCCESS(f"Ledger clean: {result.checked} slot(s) checked."))
