@@ -165,7 +165,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, reusing its client object (loket/core/redis_cache.py).
+            "BACKEND": "loket.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }

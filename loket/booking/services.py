@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import config_cache, domain
+from loket.booking import config_cache, domain, fastsql
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -31,6 +31,8 @@ from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.core.models import AuditEvent
+from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
@@ -312,7 +314,7 @@ def book_appointment(
             amount = _fee(
                 item=domain.tariff_item(passport_type=passport_type, validity=validity), on=day
             )
-            booking = Booking.objects.create(
+            booking = Booking(
                 code=domain.new_booking_code(),
                 account=account,
                 applicant=person,
@@ -333,19 +335,12 @@ def book_appointment(
                 created_at=now,
                 updated_at=now,
             )
-            audit.record(
-                action="booking.created",
-                obj=booking,
-                actor=account,
-                office=channel.office,
-                after=_snapshot(booking),
-            )
-            enqueue_message(
-                dedupe_key=f"booking-created:{booking.code}",
-                recipient=account.email,
-                subject=gettext("Booking %(code)s: pay before %(deadline)s")
+            message = {
+                "dedupe_key": f"booking-created:{booking.code}",
+                "recipient": account.email,
+                "subject": gettext("Booking %(code)s: pay before %(deadline)s")
                 % {"code": booking.code, "deadline": _local(booking.pay_before, tz)},
-                body=gettext(
+                "body": gettext(
                     "Your place on %(date)s at %(window)s is held until %(deadline)s. "
                     "Pay Rp%(amount)s with billing code %(billing)s."
                 )
@@ -356,8 +351,14 @@ def book_appointment(
                     "amount": f"{amount:,}".replace(",", "."),
                     "billing": booking.billing_code,
                 },
+            }
+            took = _write_booking(
+                booking,
+                actor=account,
+                message=message,
+                take_slot_id=slot.pk if held_slot_id is None else None,
             )
-            if held_slot_id is None and not ledger.try_take_place(slot_id=slot.pk):
+            if not took:
                 raise ledger.QuotaExhausted()
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
@@ -374,6 +375,62 @@ def book_appointment(
             ledger.mark_full(slot.pk, slot_version)
         raise
     return booking
+
+
+def _write_booking(
+    booking: Booking, *, actor: User, message: dict, take_slot_id: int | None
+) -> bool:
+    """INSERT the booking, its `booking.created` audit row and its outbox message, then take
+    the place in `take_slot_id` (if given) by the ledger's conditional UPDATE, last, so the
+    hot slot row is locked only until the commit. False: no place was free.
+
+    PostgreSQL: the four statements go in one round trip (loket.booking.fastsql), in this
+    order, in the caller's transaction; elsewhere the ORM's statements one by one.
+    """
+    event = {
+        "action": "booking.created",
+        "obj": booking,
+        "actor": actor,
+        "office": booking.office,
+        "after": _snapshot(booking),
+    }
+    if not fastsql.enabled(Booking):
+        booking.save(force_insert=True)
+        audit.record(**event)
+        enqueue_message(**message)
+        return take_slot_id is None or ledger.try_take_place(slot_id=take_slot_id)
+    connection = connections[router.db_for_write(Booking)]
+    booking_insert = fastsql.row_insert(Booking)
+    audit_insert = fastsql.row_insert(AuditEvent, returning_pk=False)
+    outbox_insert = fastsql.row_insert(OutboxMessage, ignore_conflicts=True, returning_pk=False)
+    now = clock.now()
+    # The rows audit.record and enqueue_message write, with the same fields.
+    outbox = OutboxMessage(
+        channel=OutboxMessage.Channel.EMAIL,
+        recipient=message["recipient"],
+        subject=message["subject"][:200],
+        body=message["body"],
+        dedupe_key=message["dedupe_key"][:120],
+        created_at=now,
+        next_attempt_at=now,
+    )
+    statements = [
+        fastsql.Statement(
+            booking_insert.sql(), booking_insert.params(booking, connection), returns_row=True
+        ),
+        fastsql.Statement(
+            audit_insert.sql(),
+            audit_insert.params(fastsql.audit_event(**event, at=now), connection),
+        ),
+        fastsql.Statement(outbox_insert.sql(), outbox_insert.params(outbox, connection)),
+    ]
+    if take_slot_id is not None:
+        statements.append(fastsql.Statement(*ledger.take_place_statement(take_slot_id)))
+    results = fastsql.run_batch(Booking, statements)
+    booking.pk = results[0][0][0]
+    booking._state.adding = False
+    booking._state.db = connection.alias
+    return take_slot_id is None or results[-1][1] == 1
 
 
 def _local(moment: dt.datetime, tz: str) -> str:

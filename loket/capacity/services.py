@@ -67,6 +67,16 @@ def try_take_place(*, slot_id: int) -> bool:
     )
 
 
+def take_place_statement(slot_id: int) -> tuple[str, list]:
+    """try_take_place as SQL and parameters, for a caller that sends it with other statements:
+    it took the place if it updated one row."""
+    table = CapacitySlot._meta.db_table
+    return (
+        f'UPDATE "{table}" SET "used" = "used" + 1 WHERE "id" = %s AND "used" < "capacity"',
+        [slot_id],
+    )
+
+
 def release_place(*, slot_id: int) -> None:
     """Give one place back (the caller has just ended the booking or hold that held it)."""
     CapacitySlot.objects.filter(pk=slot_id, used__gt=0).update(used=F("used") - 1)
