@@ -144,11 +144,14 @@ def list_slot_rows(slot_ids, *, limit: int = 100) -> dict[int, list[SlotRow]]:
         rows = model._default_manager.filter(**{f"{fk}__in": slot_ids}).order_by("pk")[:limit]
         for row in rows:
             status = row.get_status_display() if hasattr(row, "get_status_display") else ""
+            label = str(row)
+            if label == f"{model.__name__} object ({row.pk})":  # no __str__ of its own
+                label = f"#{row.pk}"
             found[getattr(row, fk)].append(
                 SlotRow(
                     slot_id=getattr(row, fk),
                     kind=str(model._meta.verbose_name),
-                    label=str(row),
+                    label=label,
                     status=str(status),
                 )
             )

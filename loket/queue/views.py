@@ -19,9 +19,11 @@ from django_ratelimit.core import get_usage
 
 from loket.capacity.integrity import check_ledger, list_slot_rows
 from loket.core import clock
+from loket.core.audit_views import AUDIT_ROLES
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
+from loket.outreach import services as outreach
 from loket.queue import bridge, selectors, services
 from loket.queue.forms import (
     CheckInForm,
@@ -40,6 +42,7 @@ from loket.queue.permissions import (
     SUPERVISOR_ROLES,
     staff_required,
 )
+from loket.reports.permissions import REPORT_ROLES
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -74,9 +77,6 @@ def index(request):
 def _index_row(office: Office, roles: set[str]) -> dict:
     """The pages of one office this officer's roles open (the same role tuples as the pages'
     own checks), the outreach pages, reports and audit trail included."""
-    from loket.core.audit_views import AUDIT_ROLES
-    from loket.outreach import services as outreach
-    from loket.reports.permissions import REPORT_ROLES
 
     def holds(allowed) -> bool:
         return bool(roles & set(allowed))
