@@ -183,6 +183,9 @@ def main(argv: list[str]) -> int:
     p.add_argument(
         "--repeat", type=int, default=3, help="runs of each kind; the cheapest is reported"
     )
+    p.add_argument(
+        "--rate", default="100000/m", help="with --rate-limits: the booking limits' rate"
+    )
     p.add_argument("--rate-limits", action="store_true", help="with the rate limits on")
     p.add_argument("--middleware", action="store_true", help="cost of each middleware")
     p.add_argument(
@@ -204,9 +207,9 @@ def main(argv: list[str]) -> int:
         os.environ["REDIS_URL"] = args.redis_url
     else:
         os.environ.pop("REDIS_URL", None)
-    if args.rate_limits:  # high enough that nothing is refused: the cost of counting
+    if args.rate_limits:  # high enough that nothing is refused: the cost of counting them
         for scope in ("API_BOOKING", "API_BOOKING_NIK", "API_BOOKING_IP"):
-            os.environ[f"LOKET_RATE_{scope}"] = "1000000/m"
+            os.environ[f"LOKET_RATE_{scope}"] = args.rate
     reset_database(args.database_url)
     configure_django(args.database_url, tempfile.mkdtemp(prefix="loket-cpu-"))
     from django.conf import settings

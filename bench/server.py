@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn on 127.0.0.1 with `workers` sync workers and persistent database connections."""
+    """gunicorn on 127.0.0.1 (config/gunicorn.py: gthread workers x threads) with persistent
+    database connections."""
 
     def __init__(
         self,

