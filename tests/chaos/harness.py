@@ -109,6 +109,8 @@ class Answer:
     status: int
     body: dict | str
     retry_after: str | None
+    sent_at: float = 0.0  # time.time() when the request that got this answer was sent
+    attempts: int = 1
 
     @property
     def code(self) -> str:
@@ -180,7 +182,10 @@ def send_until_answered(
     """Send the same request until it gets a final answer (anything but a transport failure
     or a 5xx); None if the deadline passes first. Retries back off a little."""
     pause = 0.05
+    attempts = 0
     while time.monotonic() < deadline:
+        attempts += 1
+        sent_at = time.time()
         try:
             answer = request(base_url, method, path, body=body, headers=headers)
         except RETRYABLE as exc:
@@ -188,6 +193,7 @@ def send_until_answered(
         else:
             tally.saw(answer, path)
             if answer.status < 500:
+                answer.sent_at, answer.attempts = sent_at, attempts
                 return answer
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
