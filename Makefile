@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run install install-test browser migrate demo test lint bench clean
+.PHONY: run install install-test browser migrate demo test chaos lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -57,6 +57,21 @@ test: install-test
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Crash tests (tests/chaos, also part of `make test` on PostgreSQL): SIGKILL the gunicorn server
+# in a booking storm and in a stream of payment notices, the worker while it sends, and crash a
+# private PostgreSQL cluster under load; prints the figures (acknowledged, found, doubled,
+# notices, messages delivered, kills). PostgreSQL only: DATABASE_URL, default the local `loket`
+# database (created if missing; the tests run in their own test_ database beside it).
+CHAOS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loket
+chaos: install-test
+	@url="$${DATABASE_URL:-$(CHAOS_DATABASE_URL)}"; \
+	case "$$url" in postgres://*|postgresql://*) ;; \
+	  *) echo "make chaos needs PostgreSQL: DATABASE_URL=postgres://..."; exit 1;; esac; \
+	name="$${url##*/}"; server="$${url%/*}"; \
+	psql "$$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$$name'" | grep -q 1 \
+	  || psql "$$server/postgres" -qc "CREATE DATABASE \"$$name\""; \
+	DATABASE_URL="$$url" $(PY) -m pytest tests/chaos -v -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -147,6 +147,7 @@ class Tally:
     """What the clients saw, over all threads."""
 
     answers: Counter = field(default_factory=Counter)  # "201", "503 service_unavailable", ...
+    by_path: Counter = field(default_factory=Counter)  # "/bookings/ 200", ...
     transport_errors: Counter = field(default_factory=Counter)
     server_errors: list[str] = field(default_factory=list)  # 5xx other than a clear 503
     unclear_503: list[str] = field(default_factory=list)  # 503 without Retry-After
@@ -155,6 +156,7 @@ class Tally:
     def saw(self, answer: Answer, where: str) -> None:
         with self.lock:
             self.answers[f"{answer.status} {answer.code}".strip()] += 1
+            self.by_path[f"{where} {answer.status}"] += 1
             if answer.status == 503 and not answer.retry_after:
                 self.unclear_503.append(f"{where}: {str(answer.body)[:120]}")
             elif answer.status >= 500 and answer.status != 503:

@@ -254,7 +254,7 @@ def _storm_through_outages(server, cluster, families, session, figures) -> None:
         api_503=api.unavailable,
         page_503=pages.unavailable,
         api_answers=sum(api.answers.values()),
-        page_answers=sum(pages.answers.values()),
+        page_answers=dict(pages.by_path),
         transport_errors=sum(api.transport_errors.values()) + sum(pages.transport_errors.values()),
     )
     assert figures.get("database_restarts") == OUTAGES
