@@ -213,14 +213,15 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content security policy (django-csp): only this site's own scripts, styles, images (and data:
-# images), no framing, forms post here only. Report-only unless LOKET_CSP_ENFORCE=1, until every
-# page is free of inline scripts and styles.
+# images), no framing, forms post here only. Enforced: no page carries inline script or style
+# (tests/browser fail on any violation the browser reports). LOKET_CSP_ENFORCE=0 turns it back
+# to report-only (the browser logs what it would block, blocks nothing).
 INSTALLED_APPS += ["csp"]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "csp.middleware.CSPMiddleware",
 )
-LOKET_CSP_ENFORCE = env_bool("LOKET_CSP_ENFORCE", False)
+LOKET_CSP_ENFORCE = env_bool("LOKET_CSP_ENFORCE", True)
 _csp = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

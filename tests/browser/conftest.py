@@ -38,16 +38,75 @@ def browser():
         browser.close()
 
 
+# Every page a test opens is watched for Content Security Policy violations: the document's
+# `securitypolicyviolation` events (pushed to window.__cspViolations and reported to the test
+# through an exposed function, so a navigation does not lose them) and the console lines
+# Chromium writes for a violation (enforced or report-only).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  var v = {
+    directive: e.effectiveDirective || e.violatedDirective,
+    blocked: e.blockedURI,
+    source: e.sourceFile + ":" + e.lineNumber,
+    sample: e.sample,
+    page: document.location.pathname,
+    disposition: e.disposition
+  };
+  window.__cspViolations.push(v);
+  if (window.__reportCspViolation) { window.__reportCspViolation(v); }
+}, true);
+"""
+
+
+def watch_csp(context) -> list:
+    """Collect every CSP violation of the pages opened in `context` (a browser context)."""
+    violations: list = []
+    context.expose_function("__reportCspViolation", lambda v: violations.append(v))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append({"console": message.text, "at": message.location})
+
+    context.on("console", on_console)
+    return violations
+
+
+def assert_no_csp_violations(violations: list) -> None:
+    if violations:
+        listing = "\n".join(f"  - {v}" for v in violations)
+        pytest.fail(f"{len(violations)} Content Security Policy violation(s):\n{listing}")
+
+
+@pytest.fixture(autouse=True)
+def enforced_csp(settings):
+    """The browser tests run under the policy enforced (the default), whatever
+    LOKET_CSP_ENFORCE says: a blocked script or style must show as a broken page too."""
+    policy = (
+        getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        or settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+    )
+    assert "'unsafe-inline'" not in policy["DIRECTIVES"]["script-src"]
+    assert "'unsafe-inline'" not in policy["DIRECTIVES"]["style-src"]
+    settings.CONTENT_SECURITY_POLICY = policy
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
+
 @pytest.fixture
 def page(browser, live_server, office):
-    """A 360 px wide phone page in Indonesian, against the live server with the demo office."""
+    """A 360 px wide phone page in Indonesian, against the live server with the demo office.
+    The test fails if any page it opened broke the content security policy."""
     context = browser.new_context(
         viewport=PHONE, locale="id-ID", base_url=live_server.url, device_scale_factor=1
     )
+    violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    page.csp_violations = violations
     yield page
     context.close()
+    assert_no_csp_violations(violations)
 
 
 @pytest.fixture

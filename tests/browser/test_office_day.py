@@ -17,7 +17,7 @@ from loket.core import clock
 from loket.offices.models import WeekdayCapacity
 from loket.queue import services
 from loket.queue.models import StaffRole, Ticket, TicketStatus
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, assert_no_csp_violations, watch_csp
 from tests.conftest import make_nik
 from tests.queue import conftest as queue_fixtures
 from tests.queue.conftest import AT_9_10, DAY, make_staff, paid_booking
@@ -49,29 +49,18 @@ Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
 """
 
 
-@pytest.fixture(autouse=True)
-def enforced_csp(settings):
-    """The production policy, enforced rather than report-only."""
-    policy = (
-        getattr(settings, "CONTENT_SECURITY_POLICY", None)
-        or settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
-    )
-    settings.CONTENT_SECURITY_POLICY = policy
-    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = None
-    assert "'unsafe-inline'" not in policy["DIRECTIVES"]["script-src"]
-
-
 @pytest.fixture
 def open_page(browser, live_server):
     """Open a browser page (phone-sized unless told), logged in as `user` when given; collects
     every CSP violation and script error the pages report."""
-    contexts, problems = [], []
+    contexts, problems, csp_violations = [], [], []
 
     def open_(user=None, *, viewport=PHONE, init_script=None):
         context = browser.new_context(
             viewport=viewport, locale="id-ID", base_url=live_server.url, device_scale_factor=1
         )
         contexts.append(context)
+        csp_violations.append(watch_csp(context))
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
@@ -91,6 +80,7 @@ def open_page(browser, live_server):
     for context in contexts:
         context.close()
     assert problems == [], problems
+    assert_no_csp_violations([v for found in csp_violations for v in found])
 
 
 def is_problem(message) -> bool:

@@ -94,8 +94,8 @@ def test_production_settings_are_hardened(tmp_path):
     assert result.stdout.split() == ["False"] + ["True"] * 7
 
 
-def test_csp_is_enforced_when_switched_on(tmp_path):
-    """LOKET_CSP_ENFORCE=1 turns the report-only policy into an enforced one."""
+def test_csp_is_enforced_unless_switched_off(tmp_path):
+    """The policy is enforced by default; LOKET_CSP_ENFORCE=0 turns it back to report-only."""
     code = (
         "from django.conf import settings as s; "
         "print(bool(getattr(s, 'CONTENT_SECURITY_POLICY', None)), "
@@ -106,10 +106,17 @@ def test_csp_is_enforced_when_switched_on(tmp_path):
         "--no-imports",
         "-c",
         code,
-        env_overrides={"LOKET_CSP_ENFORCE": "1"},
+        env_overrides={},  # the default
         tmp_path=tmp_path,
     )
-    reporting = run_manage("shell", "--no-imports", "-c", code, env_overrides={}, tmp_path=tmp_path)
+    reporting = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        env_overrides={"LOKET_CSP_ENFORCE": "0"},
+        tmp_path=tmp_path,
+    )
     assert enforced.stdout.split() == ["True", "False"], enforced.stderr
     assert reporting.stdout.split() == ["False", "True"], reporting.stderr
 
