@@ -96,12 +96,23 @@ def test_applicant_pages(page, demo, now):
         f"/accounts/family/{paid.applicant_id}/remove/",
     ):
         visit(page, path)
+    occurrence = ServiceDayOccurrence.objects.filter(channel__code="paten").first()
+    visit(page, f"/outreach/service-days/{occurrence.pk}/book/")
     # the family form's live NIK check (htmx), for an account with room for another person
     create_verified_account(email="baru@contoh.id", password="rahasia-panjang-9")
     log_in(page, "/accounts/login/", ("baru@contoh.id", "rahasia-panjang-9"))
     page.goto("/accounts/family/add/")
     page.fill("#id_nik", "32150")
     page.wait_for_selector("#id_nik_feedback:has-text('5')")
+    # the lock-out page after five wrong passwords (answered 429)
+    page.context.clear_cookies()
+    for _attempt in range(6):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", "baru@contoh.id")
+        page.fill("#id_password", "salah-sekali")
+        with page.expect_navigation() as answer:
+            page.locator("main form button[type=submit]").click()
+    assert answer.value.status == 429 and page.locator("main h1").is_visible()
 
 
 def test_office_day_pages(page, demo):
@@ -125,6 +136,8 @@ def test_office_day_pages(page, demo):
         visit(page, path, heading=not path.endswith("/board/"))
     log_in(page, "/office/login/", KIOSK)
     visit(page, "/office/KRW/kiosk/")
+    refused = page.goto("/office/KRW/desk/")  # the kiosk account opens the kiosk page only
+    assert refused.status == 403 and page.locator("main").is_visible()
 
 
 def test_outreach_pages(page, demo):
@@ -169,6 +182,10 @@ def test_admin_and_api_docs(page, demo):
     page.set_viewport_size(DESKTOP)
     visit(page, "/api/v1/docs", heading=False)
     page.locator(".swagger-ui .info .title").wait_for()
+    page.locator(".opblock-summary").first.click()  # an operation opened and tried out
+    page.locator("button.try-out__btn").first.click()
+    page.locator("button.execute").first.click()
+    page.locator(".live-responses-table").first.wait_for()
     visit(page, "/admin/login/")
     log_in(page, "/admin/login/", DEMO_ADMIN)
     office = Channel.objects.get(office__code="KRW", code="online").office
