@@ -299,10 +299,13 @@ def save_applicant(
 
 
 def _lock_account_applicants(account: User) -> list[Applicant]:
-    """Lock the account row (the applicant list's lock) and read its applicants.
+    """Lock the account row (the applicant list's lock), then read its applicants.
 
-    PostgreSQL: one statement (the lock and the read together, `FOR UPDATE OF` the account
-    only); elsewhere the ORM's two.
+    Two statements, so that the read takes its snapshot after the lock is granted (READ
+    COMMITTED): a concurrent booking that added an applicant and held the lock has committed
+    by then and its row is seen. (One statement joining the applicants `FOR UPDATE OF` the
+    account would re-check only the account row after the wait and miss that applicant.)
+    PostgreSQL: both statements in one round trip; elsewhere the ORM's two.
     """
     from loket.booking import fastsql
 
@@ -310,18 +313,18 @@ def _lock_account_applicants(account: User) -> list[Applicant]:
         User.objects.select_for_update().filter(pk=account.pk).first()
         return list(Applicant.objects.filter(account=account))
     fields = Applicant._meta.concrete_fields
-    columns = ", ".join(f'a."{f.column}"' for f in fields)
+    columns = ", ".join(f'"{f.column}"' for f in fields)
     sql = (
-        f'SELECT {columns} FROM "{User._meta.db_table}" u '
-        f'LEFT JOIN "{Applicant._meta.db_table}" a ON a."account_id" = u."id" '
-        'WHERE u."id" = %s FOR UPDATE OF u'
+        f'SELECT 1 FROM "{User._meta.db_table}" WHERE "id" = %s FOR UPDATE;\n'
+        f'SELECT {columns} FROM "{Applicant._meta.db_table}" WHERE "account_id" = %s'
     )
     connection = connections[router.db_for_write(Applicant)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [account.pk])
+        cursor.execute(sql, [account.pk, account.pk])
+        cursor.nextset()
         rows = cursor.fetchall()
     names = [f.attname for f in fields]
-    return [Applicant.from_db(connection.alias, names, row) for row in rows if row[0] is not None]
+    return [Applicant.from_db(connection.alias, names, row) for row in rows]
 
 
 def _add_applicant(applicant: Applicant, *, actor: User) -> None:
