@@ -24,6 +24,7 @@ class PersonalDataOut(Schema):
     queue_tickets: list[dict[str, Any]]
     outreach_participants: list[dict[str, Any]]
     emergency_cases: list[dict[str, Any]]
+    release_waiting_room: list[dict[str, Any]]
     audit_events: list[dict[str, Any]]
 
 

@@ -45,6 +45,7 @@ from loket.outreach.models import (
     WalkInAdmission,
 )
 from loket.queue.models import BapCase, Issuance, Ticket
+from loket.release.models import FairRelease, WaitingEntry
 from loket.waitlist.models import OPEN_STATUSES as WAITLIST_OPEN_STATUSES
 from loket.waitlist.models import WaitlistEntry
 
@@ -108,6 +109,11 @@ def export_personal_data(*, account: User) -> dict:
         .select_related("office")
         .order_by("recorded_at", "id")
     )
+    release_places = list(
+        WaitingEntry.objects.filter(account=account)
+        .select_related("channel__office")
+        .order_by("arrived_at", "id")
+    )
     issuances = [t.issuance for t in tickets if _related(t, "issuance")]
     about = (
         Q(actor=account)
@@ -151,6 +157,18 @@ def export_personal_data(*, account: User) -> dict:
         "queue_tickets": [_ticket_data(t) for t in tickets],
         "outreach_participants": [_participant_data(p) for p in participants],
         "emergency_cases": [_emergency_data(c) for c in cases],
+        "release_waiting_room": [
+            {
+                "office": w.channel.office.code,
+                "channel": w.channel.code,
+                "release_at": _iso(w.release_at),
+                "nik": w.nik,
+                "arrived_at": _iso(w.arrived_at),
+                "place": w.ticket,
+                "booked_at": _iso(w.used_at),
+            }
+            for w in release_places
+        ],
         "audit_events": [
             {
                 "at": _iso(e.at),
@@ -323,6 +341,7 @@ KINDS = (
     "outreach_contacts",
     "emergency_cases",
     "outbox_messages",
+    "release_places",
 )
 
 
@@ -484,6 +503,16 @@ def outbox_messages_due(*, cutoff: dt.datetime):
     )
 
 
+def release_places_due(*, cutoff: dt.datetime):
+    """Places in a release's waiting room whose period (hours after the release, per channel;
+    24 without a setting) ended before the cutoff."""
+    periods = dict(FairRelease.objects.values_list("channel_id", "period_hours"))
+    ended = Q(release_at__lt=cutoff - dt.timedelta(hours=24)) & ~Q(channel_id__in=periods)
+    for channel_id, hours in periods.items():
+        ended |= Q(channel_id=channel_id, release_at__lt=cutoff - dt.timedelta(hours=hours))
+    return WaitingEntry.objects.filter(ended).exclude(nik__startswith="0")
+
+
 def _due_querysets(cutoff: dt.datetime) -> dict:
     return {
         "bookings": bookings_due(cutoff=cutoff),
@@ -496,6 +525,7 @@ def _due_querysets(cutoff: dt.datetime) -> dict:
         "outreach_contacts": outreach_contacts_due(cutoff=cutoff),
         "emergency_cases": emergency_cases_due(cutoff=cutoff),
         "outbox_messages": outbox_messages_due(cutoff=cutoff),
+        "release_places": release_places_due(cutoff=cutoff),
     }
 
 
@@ -509,8 +539,9 @@ def anonymise_closed_cases(
     waiting-list entries' NIK; queue tickets' name, NIK and exact birth date; the names and
     documents of whoever collected a passport; Simpatik walk-ins' names; Eazy Passport
     participants' name, NIK and exact birth date and the request's contact person; emergency
-    cases' caller, applicant, NIK and notes; sent outbox messages' recipient and text; the
-    personal values in the audit snapshots of those rows. One audit event per anonymised
+    cases' caller, applicant, NIK and notes; sent outbox messages' recipient and text; the NIK
+    of places in a release's waiting room; the personal values in the audit snapshots of
+    those rows. One audit event per anonymised
     booking and applicant, and one for the run with the counts per kind. With `dry_run`, only
     counts (nothing is written, not even the run's audit event).
     """
@@ -586,6 +617,9 @@ def anonymise_closed_cases(
         counts["outbox_messages"] = OutboxMessage.objects.filter(
             pk__in=list(due["outbox_messages"].values_list("pk", flat=True))
         ).update(recipient="", subject="", body=ANONYMISED_NAME, last_error="")
+        counts["release_places"] = WaitingEntry.objects.filter(
+            pk__in=list(due["release_places"].values_list("pk", flat=True))
+        ).update(nik=_placeholder_nik_expression())
 
         AuditEvent.objects.bulk_create(
             [

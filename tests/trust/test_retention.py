@@ -30,6 +30,8 @@ from loket.outreach.models import (
 from loket.queue import bridge
 from loket.queue import services as queue
 from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
+from loket.release import services as fair_release
+from loket.release.models import FairRelease, WaitingEntry
 from loket.reports import exports, selectors
 from loket.reports.models import QueueMonthSummary
 from loket.reports.selectors import period_for
@@ -41,6 +43,7 @@ from tests.outreach.conftest import make_staff
 from tests.outreach.test_requests import VISIT, csv_of, data
 
 DECEMBER = dt.date(2026, 12, 15)
+RELEASED_DAY = dt.date(2026, 12, 29)  # its places were released 30 days before
 # Names, NIKs and phone numbers that must be gone once the retention period has passed.
 BUDI_NIK = "3215011708010001"  # also the first Eazy Passport participant (make_nik, serial 1)
 SECRETS = [
@@ -218,6 +221,11 @@ def month(office, online, account, other_account):
         )
     with at(VISIT, 18):
         deliver_due_messages(limit=100)
+
+    FairRelease.objects.create(channel=online, period_hours=24)
+    release = fair_release.release_for(online, RELEASED_DAY)
+    with clock.frozen_at(release.release_at):
+        fair_release.join(account=account, channel=online, day=RELEASED_DAY, nik=BUDI_NIK)
     return {"office": office, "budi": budi, "dewi": dewi, "request": request}
 
 
@@ -256,6 +264,7 @@ def personal_rows() -> str:
         list(EmergencyCase.objects.exclude(status="recorded").values()),
         list(WaitlistEntry.objects.values()),
         list(OutboxMessage.objects.values()),
+        list(WaitingEntry.objects.values()),
         list(
             AuditEvent.objects.exclude(object_type="EmergencyCase", action="emergency.recorded")
             .exclude(object_type__in=["User", "Retention"])
@@ -411,6 +420,8 @@ def test_the_download_holds_tickets_pickups_lists_cases_and_waiting_list(
     assert "081211112222" not in text and "Ibu Budi" not in text
     assert "Mbah Sastro" not in text and "Eko Prasetyo" not in text
     assert data["waitlist_entries"] == []
+    [place] = data["release_waiting_room"]
+    assert place["nik"] == BUDI_NIK and place["channel"] == "online"
     assert "Issuance" in {e["object_type"] for e in data["audit_events"]}
 
     from loket.core.personal_data import export_personal_data
@@ -420,6 +431,7 @@ def test_the_download_holds_tickets_pickups_lists_cases_and_waiting_list(
     [entry] = eko["waitlist_entries"]
     assert entry["date"] == FRIDAY.isoformat() and entry["status"] == "waiting"
     assert eko["queue_tickets"] == [] and eko["outreach_participants"] == []
+    assert eko["release_waiting_room"] == []
     assert "Budi Santoso" not in json.dumps(eko)
 
 
