@@ -77,13 +77,23 @@ def _iso(value):
 def export_personal_data(*, account: User) -> dict:
     """Everything held about an account: the account, its applicants, their bookings and
     payments, its waiting-list entries, the queue tickets (with passport pickup and
-    examination) of its bookings or of its applicants' NIKs, the Eazy Passport lists and
-    emergency hotline cases naming its applicants' NIKs, and the audit events about all of
-    these. Unmasked: it is the person's own data. Staff who acted are named by role only; an
+    examination) of its bookings; for NIKs checked against a KTP at one of its bookings'
+    check-ins, other queue tickets, the Eazy Passport lists and emergency hotline cases; and
+    the audit events about all of these. Unmasked: it is the person's own data. Staff who acted are named by role only; an
     emergency caller's name and phone (someone else's data) are left out."""
     applicants = list(account.applicants.order_by("position"))
-    # Anonymised applicants carry a placeholder NIK (starts with 0): it names nobody.
-    niks = sorted({a.nik for a in applicants if a.nik and not a.nik.startswith("0")})
+    # An account can name any NIK, so rows found by NIK alone (walk-in tickets, Eazy Passport
+    # lists, emergency cases) are given only for NIKs an officer has seen on a KTP for one of
+    # this account's bookings at check-in. Placeholder NIKs (start with 0) name nobody.
+    niks = sorted(
+        {
+            nik
+            for nik in Ticket.objects.filter(booking__account=account).values_list(
+                "booking__nik", flat=True
+            )
+            if nik and not nik.startswith("0")
+        }
+    )
     bookings = list(
         Booking.objects.filter(account=account)
         .select_related("office", "channel", "payment")

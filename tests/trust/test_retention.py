@@ -457,3 +457,26 @@ def test_open_cases_are_kept_even_with_no_retention_at_all(month):
     assert pending.contact_person == ANONYMISED_NAME
     assert result.counts["outreach_participants"] == 50  # the visit of the 16th and this one
     assert not pending.participants.exclude(name=ANONYMISED_NAME).exists()
+
+
+def test_naming_someone_elses_nik_does_not_download_their_rows(month, other_account):
+    """An account can add any NIK to its people; rows found by NIK alone (Eazy Passport lists,
+    emergency cases, walk-in tickets) come only for NIKs seen on a KTP at its own check-ins."""
+    from loket.accounts.services import save_applicant
+    from loket.core.personal_data import export_personal_data
+
+    with at(DECEMBER, 12):
+        save_applicant(
+            account=other_account,
+            nik=BUDI_NIK,
+            name="Budi Santoso",
+            birth_date=dt.date(2001, 8, 17),
+            sex="M",
+            phone="081234567890",
+            domicile_regency="32.15",
+            married=False,
+            today=DECEMBER,
+        )
+        data = export_personal_data(account=other_account)
+    assert data["outreach_participants"] == [] and data["emergency_cases"] == []
+    assert data["queue_tickets"] == []
