@@ -79,8 +79,9 @@ def export_personal_data(*, account: User) -> dict:
     payments, its waiting-list entries, the queue tickets (with passport pickup and
     examination) of its bookings; for NIKs checked against a KTP at one of its bookings'
     check-ins, other queue tickets, the Eazy Passport lists and emergency hotline cases; and
-    the audit events about all of these. Unmasked: it is the person's own data. Staff who acted are named by role only; an
-    emergency caller's name and phone (someone else's data) are left out."""
+    the audit events about all of these. Unmasked: it is the person's own data. Staff who
+    acted are named by role only; an emergency caller's name and phone (someone else's data)
+    are left out."""
     applicants = list(account.applicants.order_by("position"))
     # An account can name any NIK, so rows found by NIK alone (walk-in tickets, Eazy Passport
     # lists, emergency cases) are given only for NIKs an officer has seen on a KTP for one of
