@@ -48,6 +48,15 @@ def reset_database(database_url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the database if it does not exist (kept between runs)."""
+    maintenance, name = admin_url(psycopg_url(database_url))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not found:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def configure_django(database_url: str, data_dir: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["LOKET_DATA_DIR"] = data_dir

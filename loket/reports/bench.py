@@ -102,8 +102,15 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--office", default="BESAR")
     parser.add_argument("--year", type=int)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
-    for row in bench_reports(args.database_url, office_code=args.office, year=args.year):
+    rows = bench_reports(args.database_url, office_code=args.office, year=args.year)
+    if args.json:
+        import json
+
+        print(json.dumps(rows))
+        return
+    for row in rows:
         print(f"{row['report']:<28} {row['seconds'] * 1000:8.0f} ms  {row['rows']:>8} rows/bytes")
 
 
