@@ -3,10 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
+from loket.core.admin_audit import AuditedAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "email_verified_at"]
     search_fields = ["email", "full_name"]

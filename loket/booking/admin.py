@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from loket.booking.models import Booking
+from loket.core.admin_audit import AuditedAdmin
 from loket.identity.nik import mask_nik
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditedAdmin):
     """Read-only view: bookings change only through the booking services."""
 
     list_display = ["code", "office", "date", "window_start", "status", "masked_nik", "amount"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from loket.capacity.models import CapacitySlot
+from loket.core.admin_audit import AuditedAdmin
 
 
 @admin.register(CapacitySlot)
-class CapacitySlotAdmin(admin.ModelAdmin):
+class CapacitySlotAdmin(AuditedAdmin):
     """The ledger, read-only: capacity comes from channel configuration."""
 
     list_display = ["channel", "date", "window_start", "window_end", "capacity", "used"]

@@ -15,6 +15,7 @@ def record(
     office=None,
     before: dict | None = None,
     after: dict | None = None,
+    object_id: str | None = None,
 ) -> AuditEvent:
     if actor_label is None:
         actor_label = actor.email if actor is not None else "system"
@@ -25,7 +26,7 @@ def record(
         office=office,
         action=action,
         object_type=type(obj).__name__,
-        object_id=str(getattr(obj, "code", None) or obj.pk),
+        object_id=object_id or str(getattr(obj, "code", None) or obj.pk),
         before=before,
         after=after,
     )

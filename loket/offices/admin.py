@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from loket.core.admin_audit import AuditedAdmin
 from loket.identity import regions
 from loket.offices import services
 from loket.offices.models import (
@@ -59,7 +60,7 @@ class ChannelInline(admin.TabularInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(AuditedAdmin):
     list_display = ["code", "name", "time_zone", "hotline", "is_active"]
     search_fields = ["code", "name"]
     readonly_fields = ["region_dataset"]
@@ -87,7 +88,7 @@ class OverrideInline(admin.TabularInline):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AuditedAdmin):
     list_display = ["office", "code", "kind", "name", "release_rule", "is_active"]
     list_filter = ["office", "kind"]
     inlines = [WeekdayCapacityInline, WindowInline, OverrideInline]
@@ -134,6 +135,6 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(AuditedAdmin):
     list_display = ["item", "amount", "valid_from", "legal_basis"]
     list_filter = ["item"]

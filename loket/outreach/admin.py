@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from loket.core import clock
+from loket.core.admin_audit import AuditedAdmin
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik, mask_phone
 from loket.outreach import services
@@ -21,18 +22,18 @@ from loket.outreach.models import (
 
 
 @admin.register(OutreachSettings)
-class OutreachSettingsAdmin(admin.ModelAdmin):
+class OutreachSettingsAdmin(AuditedAdmin):
     list_display = ["office", "min_applicants"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "office", "size", "is_active"]
     list_filter = ["office", "is_active"]
 
 
 @admin.register(TeamAssignment)
-class TeamAssignmentAdmin(admin.ModelAdmin):
+class TeamAssignmentAdmin(AuditedAdmin):
     """Read-only: team days are written by planning a visit or a service day."""
 
     list_display = ["date", "team", "kind", "label"]
@@ -47,7 +48,7 @@ class TeamAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceDayRule)
-class ServiceDayRuleAdmin(admin.ModelAdmin):
+class ServiceDayRuleAdmin(AuditedAdmin):
     list_display = ["name", "kind", "office", "channel", "weekday", "valid_from", "valid_until"]
     list_display += ["quota", "team", "is_active"]
     list_filter = ["office", "kind", "is_active"]
@@ -71,7 +72,7 @@ class ServiceDayRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceDayOccurrence)
-class ServiceDayOccurrenceAdmin(admin.ModelAdmin):
+class ServiceDayOccurrenceAdmin(AuditedAdmin):
     """Read-only: move and cancel through the staff pages, so people booked are told."""
 
     list_display = ["date", "rule", "location", "status", "quota"]
@@ -101,7 +102,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(OutreachRequest)
-class OutreachRequestAdmin(admin.ModelAdmin):
+class OutreachRequestAdmin(AuditedAdmin):
     list_display = ["code", "organisation", "office", "status", "visit_date", "team", "created_at"]
     list_filter = ["office", "status"]
     search_fields = ["code", "organisation", "email"]
@@ -112,7 +113,7 @@ class OutreachRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmergencyCase)
-class EmergencyCaseAdmin(admin.ModelAdmin):
+class EmergencyCaseAdmin(AuditedAdmin):
     """Read-only: cases are recorded and decided on the hotline pages (audited)."""
 
     list_display = ["pk", "applicant_name", "reason", "status", "in_working_area", "recorded_at"]
@@ -136,7 +137,7 @@ class EmergencyCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(WalkInAdmission)
-class WalkInAdmissionAdmin(admin.ModelAdmin):
+class WalkInAdmissionAdmin(AuditedAdmin):
     list_display = ["occurrence", "number", "name", "admitted_at"]
 
     def has_add_permission(self, request):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from loket.core.admin_audit import AuditedAdmin
 from loket.identity.nik import mask_nik
 from loket.queue.models import (
     Counter,
@@ -14,7 +15,7 @@ from loket.queue.models import (
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin):
+class StaffMembershipAdmin(AuditedAdmin):
     list_display = ["user", "office", "role", "created_at"]
     list_filter = ["office", "role"]
     search_fields = ["user__email"]
@@ -22,7 +23,7 @@ class StaffMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(QueueSettings)
-class QueueSettingsAdmin(admin.ModelAdmin):
+class QueueSettingsAdmin(AuditedAdmin):
     list_display = [
         "office",
         "others_per_priority",
@@ -33,25 +34,25 @@ class QueueSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(AuditedAdmin):
     list_display = ["office", "order", "code", "name", "is_final", "records_interview"]
     list_filter = ["office"]
 
 
 @admin.register(Lane)
-class LaneAdmin(admin.ModelAdmin):
+class LaneAdmin(AuditedAdmin):
     list_display = ["office", "prefix", "kind", "name", "channel"]
     list_filter = ["office"]
 
 
 @admin.register(Counter)
-class CounterAdmin(admin.ModelAdmin):
+class CounterAdmin(AuditedAdmin):
     list_display = ["office", "number", "name", "is_active"]
     list_filter = ["office"]
     filter_horizontal = ["stages", "lanes"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Tickets and their events change only through the queue services."""
 
     def has_add_permission(self, request):

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from loket.core.admin_audit import AuditedAdmin
 from loket.identity.nik import mask_nik
 from loket.waitlist.models import WaitlistEntry
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(AuditedAdmin):
     """Read-only view: entries change only through the waiting-list services."""
 
     list_display = ["id", "office", "channel", "date", "status", "masked_nik", "offer_expires_at"]

@@ -167,3 +167,49 @@ def test_an_office_can_be_added_in_the_admin(staff_client, db):
     assert response.status_code == 302, errors
     created = Office.objects.get(code="PWK")
     assert list(created.working_area.values_list("regency_code", flat=True)) == ["3214"]
+
+
+def test_every_admin_change_is_in_the_audit_trail_with_before_and_after(staff_client, online):
+    """A field of the channel and a row of an inline, changed in the admin, are recorded with
+    who, the office, and only what changed; a deletion keeps what was deleted."""
+    url = reverse("admin:offices_channel_change", args=[online.pk])
+    data = form_data(staff_client.get(url))
+    wednesday = next(
+        key[: -len("-weekday")]
+        for key, value in data.items()
+        if key.startswith("weekday_capacities-") and key.endswith("-weekday") and value == "2"
+    )
+    old_capacity = int(data[f"{wednesday}-capacity"])
+    data[f"{wednesday}-capacity"] = "7"
+    data["hold_minutes"] = "90"
+    assert staff_client.post(url, data).status_code == 302
+
+    channel_event = AuditEvent.objects.get(action="admin.channel.changed")
+    assert channel_event.actor == staff_client.admin and channel_event.office == online.office
+    assert channel_event.after == {"hold_minutes": 90}
+    assert channel_event.before == {"hold_minutes": online.hold_minutes}
+    inline_event = AuditEvent.objects.get(action="admin.weekdaycapacity.changed")
+    assert inline_event.before == {"capacity": old_capacity} and inline_event.after == {
+        "capacity": 7
+    }
+    assert inline_event.office == online.office
+
+    from loket.offices.models import Tariff
+
+    row = Tariff.objects.first()
+    delete = reverse("admin:offices_tariff_delete", args=[row.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 302
+    deleted = AuditEvent.objects.get(action="admin.tariff.deleted")
+    assert deleted.object_id == str(row.pk) and deleted.before["amount"] == row.amount
+
+
+def test_personal_values_are_masked_in_admin_audit_snapshots(staff_client, db):
+    """Changing an account in the admin records that the e-mail changed, not the e-mail."""
+    user = User.objects.create_user("orang@contoh.id", "kata-sandi-2026")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = form_data(staff_client.get(url))
+    data["email"] = "baru@contoh.id"
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="admin.user.changed")
+    assert event.after == {"email": "***"} and "baru@contoh.id" not in str(event.before)
