@@ -42,6 +42,8 @@ def test_register_to_printed_proof(page, shoot, now):
     assert User.objects.get(email=EMAIL).is_verified
 
     page.click("main a[href='/accounts/family/add/']")
+    page.wait_for_url("**/accounts/family/add/")
+    page.wait_for_load_state()  # htmx is initialised: typing now sends the live check
     page.fill("#id_nik", "32150")
     page.wait_for_selector("#id_nik_feedback:has-text('5')")  # "5 of 16 digits so far"
     page.fill("#id_nik", make_nik(BIRTH, "F"))
