@@ -10,9 +10,11 @@ from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
+from loket.core.client_ip import client_ip
+
 
 def _client_ip(group, request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_ip(request)
 
 
 def _account_or_ip(group, request) -> str:

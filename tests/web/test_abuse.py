@@ -265,3 +265,56 @@ def test_a_new_account_can_register_after_a_lockout_elsewhere(client, account):
     for _ in range(6):
         web_login(client, "salah-salah")
     assert web_login(client, "kopi-tubruk-1990", email="ani@contoh.id").status_code == 302
+
+
+# --- The client's address behind proxies ------------------------------------------------------
+
+
+def ask_token_via(password, *, ip="10.0.0.1", forwarded=None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    return post_json(
+        Client(REMOTE_ADDR=ip),
+        TOKEN_URL,
+        {"email": "budi@contoh.id", "password": password},
+        **headers,
+    )
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_header_does_not_escape_the_rate_limit(account, limits):
+    """With no trusted proxy, X-Forwarded-For is ignored: a client writing its own address in
+    it is still counted by its real one."""
+    limits("api_token", "2/m")
+    answers = [ask_token_via(PASSWORD, forwarded=f"198.51.100.{i}").status_code for i in range(3)]
+    assert answers == [200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_client_address_counts(account, limits, settings):
+    """Behind one proxy, every client arrives from the proxy's address: each is counted by the
+    address the proxy wrote, not the proxy's, and entries the client wrote are ignored."""
+    settings.LOKET_TRUSTED_PROXIES = 1
+    settings.NINJA_NUM_PROXIES = 1
+    from ninja.conf import settings as ninja_settings
+
+    ninja_settings.NUM_PROXIES = 1
+    try:
+        limits("api_token", "2/m")
+        proxy = "10.9.9.9"
+        for _ in range(2):
+            assert ask_token_via(PASSWORD, ip=proxy, forwarded="203.0.113.7").status_code == 200
+        refused = ask_token_via(PASSWORD, ip=proxy, forwarded="1.2.3.4, 203.0.113.7")
+        assert refused.status_code == 429
+        assert ask_token_via(PASSWORD, ip=proxy, forwarded="203.0.113.8").status_code == 200
+    finally:
+        ninja_settings.NUM_PROXIES = 0
+
+
+@pytest.mark.django_db
+def test_the_lockout_counts_the_client_behind_a_trusted_proxy(account, settings):
+    """Five wrong passwords lock that client's address, not every client of the proxy."""
+    settings.LOKET_TRUSTED_PROXIES = 1
+    for _ in range(5):
+        ask_token_via("salah-salah", ip="10.9.9.9", forwarded="203.0.113.7")
+    assert ask_token_via(PASSWORD, ip="10.9.9.9", forwarded="203.0.113.7").status_code == 429
+    assert ask_token_via(PASSWORD, ip="10.9.9.9", forwarded="203.0.113.8").status_code == 200
