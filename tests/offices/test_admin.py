@@ -213,3 +213,25 @@ def test_personal_values_are_masked_in_admin_audit_snapshots(staff_client, db):
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="admin.user.changed")
     assert event.after == {"email": "***"} and "baru@contoh.id" not in str(event.before)
+
+
+def test_the_outbox_in_the_admin_masks_recipients_and_text(staff_client, db):
+    """Delivery troubleshooting without the addresses and numbers the messages carry."""
+    from loket.core import clock
+    from loket.notifications.models import OutboxMessage
+
+    message = OutboxMessage.objects.create(
+        recipient="budi.santoso@contoh.id",
+        subject="Pendaftaran",
+        body="NIK 3215011708010001, telepon 081234567890",
+        dedupe_key="test:1",
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    for url in [
+        reverse("admin:notifications_outboxmessage_changelist"),
+        reverse("admin:notifications_outboxmessage_change", args=[message.pk]),
+    ]:
+        page = staff_client.get(url).content.decode()
+        assert "budi.santoso@contoh.id" not in page and "b***@contoh.id" in page
+        assert "3215011708010001" not in page and "081234567890" not in page
