@@ -4,8 +4,9 @@ from typing import Any
 
 from django.http import JsonResponse
 from ninja import Router, Schema
+from pydantic import Field
 
-from loket.core.personal_data import export_personal_data
+from loket.core.personal_data import close_account, export_personal_data
 
 router = Router(tags=["personal data"])
 
@@ -38,3 +39,20 @@ def my_data(request):
     response["Content-Disposition"] = 'attachment; filename="loket-data-saya.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+class CloseIn(Schema):
+    password: str = Field(max_length=128)
+
+
+@router.post(
+    "/close",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def close_my_account(request, body: CloseIn):
+    """Close your account (confirm with your password): the login, e-mail and name are removed,
+    every token is revoked and your people are anonymised; the bookings stay as the office's
+    records without a name. Refused (409 `account_has_open_cases`) while a booking is active
+    or a waiting-list entry is open; 403 `wrong_password` or `staff_account`."""
+    close_account(account=request.auth, password=body.password)
+    return 204, None

@@ -29,10 +29,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, LPad, TruncYear
+from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import Applicant, User
-from loket.booking.models import Booking, BookingStatus
+from loket.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
 from loket.core import clock
+from loket.core.errors import DomainError
 from loket.core.masking import mask_text
 from loket.core.models import AuditEvent
 from loket.notifications.models import OutboxMessage
@@ -745,3 +747,75 @@ def _scrubbed(snapshot, names=()):
         )
         for k, v in snapshot.items()
     }
+
+
+# --- Closing an account ---------------------------------------------------------------------
+
+
+class AccountHasOpenCases(DomainError):
+    code = "account_has_open_cases"
+    status = 409
+    message = _(
+        "This account still has a booking that is not finished or a place on a waiting list. "
+        "Cancel the booking or leave the waiting list first."
+    )
+
+
+class StaffAccount(DomainError):
+    code = "staff_account"
+    status = 403
+    message = _("Staff accounts are closed by an office administrator.")
+
+
+class WrongPassword(DomainError):
+    code = "wrong_password"
+    status = 403
+    message = _("The password is not right.")
+
+
+def close_account(*, account: User, password: str) -> None:
+    """Close an applicant's account at their request (UU 27/2022): the login, e-mail and name
+    go, its API tokens are revoked, and the people it applied for are anonymised as the
+    retention rule would (name, phone, NIK, exact birth date). The bookings stay as the office's
+    records, without a name, and lose their NIK under the retention rule like any other.
+
+    Refused while a booking is still active or a waiting-list entry is open, and for staff
+    accounts (an administrator closes those). Locks the account row first, as booking does, so
+    no booking can start for it while it closes.
+    """
+    if not account.check_password(password):
+        raise WrongPassword()
+    if account.is_staff or account.is_superuser:
+        raise StaffAccount()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=account.pk).first()
+        live = Booking.objects.filter(account=account, status__in=ACTIVE_STATUSES).exists()
+        waiting = WaitlistEntry.objects.filter(
+            account=account, status__in=WAITLIST_OPEN_STATUSES
+        ).exists()
+        if live or waiting:
+            raise AccountHasOpenCases()
+        now = clock.now()
+        applicants = list(account.applicants.order_by("pk"))
+        for applicant in applicants:
+            applicant.name = ANONYMISED_NAME
+            applicant.phone = ""
+            applicant.nik = applicant_nik_placeholder(applicant.pk)
+            applicant.birth_date = dt.date(applicant.birth_date.year, 1, 1)
+        Applicant.objects.bulk_update(applicants, ["name", "phone", "nik", "birth_date"])
+        _scrub_audit_snapshots("Applicant", [a.pk for a in applicants])
+        account.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+        account.email = f"closed-{account.pk}@loket.invalid"
+        account.full_name = ""
+        account.is_active = False
+        account.set_unusable_password()
+        account.save(update_fields=["email", "full_name", "is_active", "password"])
+        AuditEvent.objects.create(
+            at=now,
+            actor=account,
+            actor_label="applicant",
+            action="account.closed",
+            object_type="User",
+            object_id=str(account.pk),
+            after={"applicants_anonymised": len(applicants)},
+        )

@@ -29,6 +29,7 @@ urlpatterns = [
         accounts.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/close/", accounts.close_account, name="close_account"),
     path("accounts/family/", accounts.applicants, name="applicants"),
     path("accounts/family/add/", accounts.applicant_add, name="applicant_add"),
     path("accounts/family/<int:pk>/", accounts.applicant_edit, name="applicant_edit"),

@@ -113,6 +113,7 @@ PAGES = {
     "web:password_reset_confirm": ({"uidb64": "x", "token": "y"}, public()),
     "web:password_reset_complete": ({}, public()),
     "web:applicants": ({}, logged_in()),
+    "web:close_account": ({}, logged_in()),
     "web:applicant_add": ({}, logged_in()),
     "web:applicant_edit": ({"pk": 999999}, logged_in()),
     "web:applicant_remove": ({"pk": 999999}, logged_in()),
@@ -209,6 +210,7 @@ API = {
     "POST /waitlist/{entry_id}/decline": bearer_any(),
     "POST /waitlist/{entry_id}/leave": bearer_any(),
     "GET /me/data": bearer_any(),
+    "POST /me/close": bearer_any(),  # an empty body: 422, nobody's account is closed
     "POST /release/join": bearer_any(),
     "GET /release/place": bearer_any(),
 }

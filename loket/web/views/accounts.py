@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import Http404
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loket.accounts import services as accounts
-from loket.core import clock
+from loket.core import clock, personal_data
 from loket.core.errors import DomainError
 from loket.identity import regions
 from loket.identity.nik import parse_nik
@@ -275,5 +275,29 @@ def applicant_remove(request, pk: int):
         request,
         "web/accounts/applicant_remove.html",
         {"person": person, "extra_errors": extra_errors},
+        status=409 if extra_errors else 200,
+    )
+
+
+@verified_required
+@limited("web_login")
+def close_account(request):
+    """Close the account, confirmed with the password (UU 27/2022); the service says when not."""
+    extra_errors = []
+    if request.method == "POST":
+        try:
+            personal_data.close_account(
+                account=request.user, password=request.POST.get("password", "")[:128]
+            )
+        except DomainError as exc:
+            extra_errors.append(str(exc))
+        else:
+            logout(request)
+            messages.success(request, _("Your account is closed."))
+            return redirect("web:home")
+    return page(
+        request,
+        "web/accounts/close.html",
+        {"extra_errors": extra_errors},
         status=409 if extra_errors else 200,
     )
