@@ -7,11 +7,21 @@ left were written by the client itself and are never trusted. With 0 (the defaul
 is ignored, so a client cannot choose its own address to dodge a limit.
 """
 
+import ipaddress
+
 from django.conf import settings
 
 
-def client_ip(request) -> str:
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+def _valid(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """A valid IP address, or None when the request carries none."""
+    remote = _valid(request.META.get("REMOTE_ADDR"))
     proxies = settings.LOKET_TRUSTED_PROXIES
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if proxies <= 0 or not forwarded:
@@ -19,4 +29,4 @@ def client_ip(request) -> str:
     addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
     if not addresses:
         return remote
-    return addresses[-min(proxies, len(addresses))]
+    return _valid(addresses[-min(proxies, len(addresses))]) or remote

@@ -14,7 +14,7 @@ from loket.core.client_ip import client_ip
 
 
 def _client_ip(group, request) -> str:
-    return client_ip(request)
+    return client_ip(request) or "unknown"
 
 
 def _account_or_ip(group, request) -> str:

@@ -318,3 +318,18 @@ def test_the_lockout_counts_the_client_behind_a_trusted_proxy(account, settings)
         ask_token_via("salah-salah", ip="10.9.9.9", forwarded="203.0.113.7")
     assert ask_token_via(PASSWORD, ip="10.9.9.9", forwarded="203.0.113.7").status_code == 429
     assert ask_token_via(PASSWORD, ip="10.9.9.9", forwarded="203.0.113.8").status_code == 200
+
+
+def test_the_client_address_is_a_valid_address_or_none(settings):
+    """Garbage in the header or no address at all never reaches the lockout's address column."""
+    from django.test import RequestFactory
+
+    from loket.core.client_ip import client_ip
+
+    settings.LOKET_TRUSTED_PROXIES = 1
+    factory = RequestFactory()
+    assert client_ip(factory.get("/", HTTP_X_FORWARDED_FOR="unknown, <script>")) == "127.0.0.1"
+    assert client_ip(factory.get("/", HTTP_X_FORWARDED_FOR=" 203.0.113.7 ")) == "203.0.113.7"
+    request = factory.get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
