@@ -8,7 +8,6 @@ numbers. Hours and days are the office's local ones.
 """
 
 import datetime as dt
-import inspect
 import json
 import math
 import zoneinfo
@@ -56,6 +55,7 @@ from loket.reports.selectors import (
     _plans,
     _share,
     _weekly_if_long,
+    explain,
 )
 
 # A wait at a stage starts with one of these and ends with the call.
@@ -468,7 +468,7 @@ def stage_waits(office: Office, period: Period, memo: dict | None = None) -> Fig
         "wait",
         "stage_waits",
         _("Waits per stage and hour of day"),
-        inspect.getdoc(stage_waits),
+        explain(stage_waits),
     )
 
 
@@ -484,7 +484,7 @@ def stage_service_times(office: Office, period: Period, memo: dict | None = None
         "service",
         "stage_service_times",
         _("Service times per stage and hour of day"),
-        inspect.getdoc(stage_service_times),
+        explain(stage_service_times),
     )
 
 
@@ -505,7 +505,7 @@ def served_within_target(office: Office, period: Period, memo: dict | None = Non
     return Figure(
         key="served_within_target",
         title=_("Tickets first called within the target wait"),
-        definition=inspect.getdoc(served_within_target),
+        definition=explain(served_within_target),
         columns=[
             Column("date", _("date"), "date"),
             Column("issued", _("tickets issued"), "int"),
@@ -573,7 +573,7 @@ def counter_throughput(office: Office, period: Period, memo: dict | None = None)
     return Figure(
         key="counter_throughput",
         title=_("Counters' throughput"),
-        definition=inspect.getdoc(counter_throughput),
+        definition=explain(counter_throughput),
         columns=[
             Column("counter", _("counter")),
             Column("days", _("days worked"), "int"),
@@ -621,7 +621,7 @@ def counter_days(office: Office, period: Period, memo: dict | None = None) -> Fi
     return Figure(
         key="counter_days",
         title=_("Stages finished per counter and day"),
-        definition=inspect.getdoc(counter_days),
+        definition=explain(counter_days),
         columns=[
             Column("date", _("date"), "date"),
             Column("counter", _("counter")),
@@ -719,7 +719,7 @@ def priority_quota(office: Office, period: Period, memo: dict | None = None) -> 
     return Figure(
         key="priority_quota",
         title=_("Priority quota use"),
-        definition=inspect.getdoc(priority_quota),
+        definition=explain(priority_quota),
         columns=[
             Column("date", _("date"), "date"),
             Column("places", _("priority places"), "int"),
@@ -821,7 +821,7 @@ def service_days(office: Office, period: Period, memo: dict | None = None) -> Fi
     return Figure(
         key="service_days",
         title=_("Service days: places and output"),
-        definition=inspect.getdoc(service_days),
+        definition=explain(service_days),
         columns=[
             Column("date", _("date"), "date"),
             Column("name", _("name")),
@@ -893,7 +893,7 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
     return Figure(
         key="outreach_requests",
         title=_("Eazy Passport requests and visits"),
-        definition=inspect.getdoc(outreach_requests),
+        definition=explain(outreach_requests),
         columns=[
             Column("date", _("visit date"), "date"),
             Column("code", _("reference")),
@@ -972,7 +972,7 @@ def emergency_cases(office: Office, period: Period, memo: dict | None = None) ->
     return Figure(
         key="emergency_cases",
         title=_("Emergency cases and decisions"),
-        definition=inspect.getdoc(emergency_cases),
+        definition=explain(emergency_cases),
         columns=[
             Column("reason", _("reason")),
             Column("recorded", _("recorded"), "int"),

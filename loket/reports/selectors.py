@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.booking.models import Booking, BookingStatus, Purpose
@@ -98,6 +99,12 @@ class Period:
             return f"{self.start:%d-%m-%Y}"
         return f"{self.start:%d-%m-%Y} - {self.end:%d-%m-%Y}"
 
+
+
+def explain(fn) -> str:
+    """A figure's definition: its function's docstring as one paragraph, in the user's
+    language (the catalogue holds each docstring, whitespace collapsed, as its msgid)."""
+    return gettext(" ".join((inspect.getdoc(fn) or "").split()))
 
 def period_for(
     kind: str,
@@ -423,7 +430,7 @@ def capacity_use(office: Office, period: Period, memo: dict | None = None) -> Fi
     return Figure(
         key="capacity_use",
         title=_("Places taken against capacity, per day and channel"),
-        definition=inspect.getdoc(capacity_use),
+        definition=explain(capacity_use),
         columns=[
             Column("date", _("date"), "date"),
             Column("channel", _("channel")),
@@ -469,7 +476,7 @@ def application_types(office: Office, period: Period, memo: dict | None = None) 
     return Figure(
         key="application_types",
         title=_("Application types per channel"),
-        definition=inspect.getdoc(application_types),
+        definition=explain(application_types),
         columns=[
             Column("channel", _("channel")),
             Column("application_type", _("application type")),
@@ -504,7 +511,7 @@ def purposes(office: Office, period: Period, memo: dict | None = None) -> Figure
     return Figure(
         key="purposes",
         title=_("Purposes of travel"),
-        definition=inspect.getdoc(purposes),
+        definition=explain(purposes),
         columns=[
             Column("purpose", _("code")),
             Column("label", _("purpose of travel")),
@@ -545,7 +552,7 @@ def passport_types(office: Office, period: Period, memo: dict | None = None) -> 
     return Figure(
         key="passport_types",
         title=_("Passport types"),
-        definition=inspect.getdoc(passport_types),
+        definition=explain(passport_types),
         columns=[
             Column("passport_type", _("passport type")),
             Column("validity", _("validity (years)"), "int"),
@@ -586,7 +593,7 @@ def origins(office: Office, period: Period, memo: dict | None = None) -> Figure:
     return Figure(
         key="origins",
         title=_("Where applicants come from"),
-        definition=inspect.getdoc(origins),
+        definition=explain(origins),
         columns=[
             Column("regency", _("regency code")),
             Column("name", _("regency")),
@@ -668,7 +675,7 @@ def outcomes(office: Office, period: Period, memo: dict | None = None) -> Figure
     return Figure(
         key="outcomes",
         title=_("Bookings made, cancelled, expired, rescheduled and missed"),
-        definition=inspect.getdoc(outcomes),
+        definition=explain(outcomes),
         columns=[
             Column("date", _("date"), "date"),
             Column("made", _("made"), "int"),
@@ -728,7 +735,7 @@ def lead_time(office: Office, period: Period, memo: dict | None = None) -> Figur
     return Figure(
         key="lead_time",
         title=_("Lead time: days from booking to appointment"),
-        definition=inspect.getdoc(lead_time),
+        definition=explain(lead_time),
         columns=[
             Column("days", _("days ahead"), "int"),
             Column("bookings", _("bookings"), "int"),
@@ -823,7 +830,7 @@ def first_free_day(office: Office, period: Period, memo: dict | None = None) -> 
     return Figure(
         key="first_free_day",
         title=_("First free day, as seen on each day"),
-        definition=inspect.getdoc(first_free_day),
+        definition=explain(first_free_day),
         columns=[
             Column("date", _("seen on"), "date"),
             Column("channel", _("channel")),

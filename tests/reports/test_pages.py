@@ -52,9 +52,19 @@ def test_xlsx_export_holds_every_figure_and_its_definition(office, december):
     about = [r for r in book["about"].iter_rows(values_only=True)]
     assert about[0] == ("office", office.name, None)
     definitions = {r[0]: r[2] for r in about[4:]}
-    assert definitions["lead_time"] == selectors.FIGURES["lead_time"].__doc__.strip().replace(
-        "\n    ", "\n"
-    )
+    assert definitions["lead_time"] == " ".join(selectors.FIGURES["lead_time"].__doc__.split())
+
+
+def test_figure_definitions_are_in_indonesian_by_default(client, office, december, settings):
+    """Each figure's definition is on its page in the user's language."""
+    from django.utils import translation
+
+    with translation.override("id"):
+        figure = selectors.FIGURES["lead_time"](office, december)
+    assert figure.definition.startswith("Jarak waktu: hari dari hari pendaftaran dibuat")
+    with translation.override("en"):
+        figure = selectors.FIGURES["lead_time"](office, december)
+    assert figure.definition.startswith("Lead time: days from the day a booking was made")
 
 
 def test_reports_are_for_staff_only(client, office, account):
