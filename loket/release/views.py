@@ -1,7 +1,5 @@
 """The waiting-room page: join with one of the account's people, then see the place and turn."""
 
-import datetime as dt
-
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -10,21 +8,14 @@ from loket.core.errors import DomainError
 from loket.release import services
 from loket.web import selectors
 from loket.web.ratelimit import limited
-from loket.web.views.common import office_and_channel, page, verified_required
-
-
-def _parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Http404 from None
+from loket.web.views.common import office_and_channel, page, parse_day, verified_required
 
 
 @verified_required
 @limited("web_booking", per="account")
 def room(request, office_code: str, channel_code: str, date: str):
     office, channel = office_and_channel(office_code, channel_code)
-    day = _parse_day(date)
+    day = parse_day(date)
     release = services.release_for(channel, day)
     if release is None:
         raise Http404

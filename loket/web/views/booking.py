@@ -26,7 +26,7 @@ from loket.waitlist import selectors as waitlist_selectors
 from loket.web import selectors
 from loket.web.forms import BookingDetailsForm, OfficeSearchForm
 from loket.web.ratelimit import limited
-from loket.web.views.common import office_and_channel, page, verified_required
+from loket.web.views.common import office_and_channel, page, parse_day, verified_required
 
 DRAFT = "booking_draft"
 
@@ -34,13 +34,6 @@ DRAFT = "booking_draft"
 def demo_payments_enabled() -> bool:
     """The "simulate payment" button: on unless in production (or switched off)."""
     return getattr(settings, "LOKET_DEMO_PAYMENTS", not settings.PRODUCTION)
-
-
-def _parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Http404 from None
 
 
 def _parse_window(value: str) -> dt.time:
@@ -111,7 +104,7 @@ def calendar(request, office_code: str, channel_code: str):
 
 def day(request, office_code: str, channel_code: str, date: str):
     office, channel = office_and_channel(office_code, channel_code)
-    day_ = _parse_day(date)
+    day_ = parse_day(date)
     availability = selectors.day_availability(channel=channel, day=day_)
     windows = [
         {
@@ -146,7 +139,7 @@ def _waiting_room_url(channel, day: dt.date) -> str | None:
 @verified_required
 def details(request, office_code: str, channel_code: str, date: str, window: str):
     office, channel = office_and_channel(office_code, channel_code)
-    day_ = _parse_day(date)
+    day_ = parse_day(date)
     start = _parse_window(window)
     people = selectors.list_applicants(request.user)
     draft = request.session.get(DRAFT) or {}
@@ -417,7 +410,7 @@ def reschedule(request, code: str):
 @verified_required
 def reschedule_day(request, code: str, date: str):
     b = _account_booking(request, code)
-    day_ = _parse_day(date)
+    day_ = parse_day(date)
     extra_errors = []
     if request.method == "POST":
         raw = request.POST.get("window", "")

@@ -1,5 +1,6 @@
 """Helpers shared by the website's views: rendering with errors, access, lookups."""
 
+import datetime as dt
 import functools
 
 from django.contrib.auth.views import redirect_to_login
@@ -59,3 +60,11 @@ def safe_next(request, url: str | None) -> str:
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return url if ok and url.startswith("/") else ""
+
+
+def parse_day(value: str) -> dt.date:
+    """A date from the URL (YYYY-MM-DD); anything else is a page that does not exist."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None

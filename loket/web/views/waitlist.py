@@ -1,10 +1,7 @@
 """The waiting list on the website: join a full day; answer an offer; leave. Rules are the
 waiting-list services' call; these views only parse, call and show the outcome."""
 
-import datetime as dt
-
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,14 +13,7 @@ from loket.waitlist import services as waitlist
 from loket.web import selectors
 from loket.web.forms import BookingDetailsForm
 from loket.web.ratelimit import limited
-from loket.web.views.common import office_and_channel, page, verified_required
-
-
-def _parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Http404 from None
+from loket.web.views.common import office_and_channel, page, parse_day, verified_required
 
 
 @verified_required
@@ -31,7 +21,7 @@ def _parse_day(value: str) -> dt.date:
 def join(request, office_code: str, channel_code: str, date: str):
     """Join a full day's waiting list for one of the account's people."""
     office, channel = office_and_channel(office_code, channel_code)
-    day = _parse_day(date)
+    day = parse_day(date)
     people = selectors.list_applicants(request.user)
     form = BookingDetailsForm(
         request.POST if request.method == "POST" else None, channel=channel, applicants=people
