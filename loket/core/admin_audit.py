@@ -8,6 +8,7 @@ the admin's transaction. Only the fields that changed are kept, personal values 
 import json
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 
 from loket.core import audit
@@ -46,7 +47,7 @@ def _office_of(obj):
 def _has_field(obj, name: str) -> bool:
     try:
         obj._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist
+    except FieldDoesNotExist:
         return False
     return True
 
