@@ -508,6 +508,8 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             raise BookingNotActive()
         if locked.reschedule_count >= 1:
             raise RescheduleNotAllowed()
+        # Moving into a day that is being released goes through its waiting room too.
+        fair_release.use_admission(account=account, channel=channel, day=day, nik=locked.nik)
         before = _snapshot(locked)
         old_slot_id = locked.slot_id
         # Ascending slot id: two reschedules crossing each other cannot deadlock.

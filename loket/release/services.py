@@ -15,6 +15,7 @@ channel needs a current admission for the booked NIK, used once (in the booking 
 """
 
 import datetime as dt
+import re
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ def place_of(entry: WaitingEntry, release: Release, now: dt.datetime | None = No
 def join(*, account, channel: Channel, day: dt.date, nik: str) -> Place:
     """A place in the waiting room of the release of `day`. Joining again returns the same."""
     nik = (nik or "").strip()
-    if len(nik) != 16 or not nik.isdigit():
+    if not re.fullmatch(r"[0-9]{16}", nik):
         raise NikInvalid()
     release = release_for(channel, day)
     now = clock.now()

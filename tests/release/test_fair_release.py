@@ -271,3 +271,22 @@ def test_the_day_page_leads_to_the_waiting_room_while_the_release_runs(client, r
     with clock.frozen_at(release.ends_at + dt.timedelta(minutes=1)):
         r = client.get(f"/book/KRW/online/{DAY.isoformat()}/")
         assert r.status_code == 200 and room not in r.content
+
+
+def test_rescheduling_into_a_released_day_needs_an_admission_too(online, fair, release, account):
+    """A booking held elsewhere cannot jump the waiting room by moving into the release day."""
+    from loket.booking.services import reschedule_booking
+
+    fair.period_hours = 1  # the day before's room is over when its booking is made
+    fair.save()
+
+    earlier = DAY - dt.timedelta(days=1)
+    with clock.frozen_at(release.release_at - dt.timedelta(hours=1)):
+        booking = book(account, online, day=earlier)
+    with clock.frozen_at(release.release_at + dt.timedelta(seconds=1)):
+        with pytest.raises(services.AdmissionRequired):
+            reschedule_booking(
+                account=account, code=booking.code, day=DAY, window_start=dt.time(9, 0)
+            )
+    booking.refresh_from_db()
+    assert booking.date == earlier and booking.reschedule_count == 0
