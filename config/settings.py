@@ -172,6 +172,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "This window is full" answered from the cache without touching the ledger: only with a cache
+# every process shares (an in-process flag would outlive a place freed by another process).
+LOKET_FULL_FLAG = bool(REDIS_URL)
 
 EMAIL_BACKEND = os.environ.get(
     "LOKET_EMAIL_BACKEND",

@@ -109,6 +109,8 @@ def full_state(slot_id: int) -> tuple[bool, int | None]:
 
     An unreachable cache only costs speed: (False, None), and the ledger decides.
     """
+    if not settings.LOKET_FULL_FLAG:
+        return False, None
     try:
         values = cache.get_many([_full_key(slot_id), _version_key(slot_id)])
     except Exception:  # noqa: BLE001 - e.g. Redis down: fall back to the database

@@ -23,6 +23,12 @@ def one_place(online):
     return dt.time(8, 0)
 
 
+@pytest.fixture(autouse=True)
+def _shared_cache_flag(settings):
+    """The flag is on with a shared cache (Redis); the tests' in-process cache stands in."""
+    settings.LOKET_FULL_FLAG = True
+
+
 def test_a_full_window_is_flagged_and_then_refused_without_a_query(
     online, account, other_account, one_place
 ):
