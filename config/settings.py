@@ -280,7 +280,6 @@ AUTHENTICATION_BACKENDS = [
 # Reverse proxies in front of the app (each appends to X-Forwarded-For); 0: the header is
 # ignored. Rate limits (website and API) and the lockout count the client's address from it.
 LOKET_TRUSTED_PROXIES = int(os.environ.get("LOKET_TRUSTED_PROXIES", "0"))
-NINJA_NUM_PROXIES = LOKET_TRUSTED_PROXIES
 AXES_CLIENT_IP_CALLABLE = "loket.core.client_ip.client_ip"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOKET_LOCKOUT_FAILURES", "5"))

@@ -5,6 +5,7 @@ from ninja.throttling import SimpleRateThrottle
 from pydantic import Field
 
 from loket.accounts import services
+from loket.core.client_ip import client_ip
 
 
 class BearerToken(HttpBearer):
@@ -31,6 +32,9 @@ class RateLimit(SimpleRateThrottle):
         else:
             ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident} if ident else None
+
+    def get_ident(self, request) -> str | None:
+        return client_ip(request)
 
     def allow_request(self, request) -> bool:
         if not settings.LOKET_RATE_LIMITS_ENABLED:

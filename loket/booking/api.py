@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import re
 
 from django.db import transaction
 from ninja import Header, Router, Status
@@ -78,7 +79,8 @@ class NikRateLimit(RateLimit):
 
     def get_cache_key(self, request) -> str | None:
         try:
-            nik = str(json.loads(request.body)["applicant"]["nik"])[:16]
+            # Digits only, as the NIK is read when booking: spaces cannot make a new key.
+            nik = re.sub(r"\D", "", str(json.loads(request.body)["applicant"]["nik"]))[:16]
         except (ValueError, KeyError, TypeError):
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}

@@ -4,8 +4,10 @@ Supervisors and office administrators see the events of their offices (`?office=
 see every office and the system events without one."""
 
 import datetime as dt
+import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from loket.core import clock
 from loket.core.masking import mask_text, mask_value
 from loket.core.models import AuditEvent
 from loket.offices.models import Office
@@ -54,7 +55,9 @@ def list_audit_events(*, offices, superuser: bool, data: dict):
         events = events.filter(office__code=code)
     elif not superuser:
         events = events.filter(office__in=offices)
-    tz = clock.now().tzinfo
+    # Dates are the office's local days (the project's zone when no office is chosen).
+    office = Office.objects.filter(code=code).first() if code else None
+    tz = zoneinfo.ZoneInfo(office.time_zone if office else settings.TIME_ZONE)
     if data.get("start"):
         events = events.filter(at__gte=dt.datetime.combine(data["start"], dt.time.min, tz))
     if data.get("end"):

@@ -101,3 +101,18 @@ def test_logging_config_masks():
     from django.conf import settings
 
     assert "mask_personal_data" in settings.LOGGING["handlers"]["console"]["filters"]
+
+
+def test_dates_are_the_offices_local_days(client, office):
+    """An event at 06:30 WIB on 2 December (23:30 UTC on the 1st) is found on the 2nd only."""
+    import datetime as dt
+
+    moment = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)
+    with clock.frozen_at(moment):
+        audit.record(action="quota.changed", obj=office, actor_label="x", office=office)
+    client.force_login(_staff("spv2@contoh.id", office, StaffRole.SUPERVISOR))
+    url = reverse("core:audit_search")
+    on_2nd = client.get(url, {"office": office.code, "start": "2026-12-02", "end": "2026-12-02"})
+    on_1st = client.get(url, {"office": office.code, "start": "2026-12-01", "end": "2026-12-01"})
+    assert "quota.changed" in on_2nd.content.decode()
+    assert "quota.changed" not in on_1st.content.decode()
