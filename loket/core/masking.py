@@ -1,15 +1,18 @@
 """Masking personal data (UU 27/2022): NIK and phone numbers in text, JSON and log records.
 
-`mask_text` keeps the last four digits of a NIK (16 digits) or a phone number so a record can
-still be told apart; `MaskingFilter` applies it to every log record (installed in LOGGING),
-together with `mask_log_text`: names can't be recognised in free text, so log lines lose
-e-mail addresses (first letter and domain kept), the values of name-like keys
-(`name=...`, `"applicant_name": "..."`) and the row PostgreSQL quotes in a constraint error
-("Failing row contains (...)"), which holds every column of the row.
+`mask_text` masks NIKs and phone numbers as everywhere else (loket.identity.nik: a NIK keeps
+its region and last two digits, a phone its first three and last two). `MaskingFilter`
+applies it to every log record (installed in LOGGING), together with `mask_log_text`: names
+can't be recognised in free text, so log lines lose e-mail addresses (first letter and domain
+kept), the values of name-like keys (`name=...`, `"applicant_name": "..."`) and the row
+PostgreSQL quotes in a constraint error ("Failing row contains (...)"), which holds every
+column of the row.
 """
 
 import logging
 import re
+
+from loket.identity import nik as identity_nik
 
 # A NIK: 16 digits not inside a longer number (spaces or dots between groups allowed).
 NIK_RE = re.compile(r"(?<![\d.:])(\d{6})[ .]?(\d{6})[ .]?(\d{4})(?![\d.])")
@@ -33,17 +36,14 @@ FAILING_ROW_RE = re.compile(r"(Failing row contains )\(.*?\)(?=\.?\s*$|\.?\n)", 
 
 
 def mask_nik(value: str) -> str:
+    """The project's one NIK mask (region and last two digits), whatever the separators."""
     digits = re.sub(r"\D", "", value or "")
-    if not digits:
-        return ""
-    return "*" * max(len(digits) - 4, 0) + digits[-4:]
+    return identity_nik.mask_nik(digits) if digits else ""
 
 
 def mask_phone(value: str) -> str:
     digits = re.sub(r"\D", "", value or "")
-    if not digits:
-        return ""
-    return "*" * max(len(digits) - 3, 0) + digits[-3:]
+    return identity_nik.mask_phone(digits) if digits else ""
 
 
 def mask_text(text: str) -> str:
