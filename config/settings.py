@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # API errors are JSON {code, detail}, even Django's own (too large a body, 404, 500).
+    "loket.core.api_errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "loket.core.middleware.IndonesianFirstLocaleMiddleware",
@@ -253,9 +255,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every record is masked (NIK, phone numbers) before any handler writes it.
     "filters": {"mask_personal_data": {"()": "loket.core.masking.MaskingFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOKET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

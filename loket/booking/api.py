@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 import re
 
 from django.db import transaction
@@ -22,6 +21,8 @@ from loket.booking.schemas import (
 )
 from loket.booking.selectors import list_account_bookings
 from loket.core import clock
+from loket.core.errors import DomainError
+from loket.core.json_body import parse_json_body
 from loket.identity.nik import mask_nik
 
 router = Router(tags=["bookings"])
@@ -80,8 +81,9 @@ class NikRateLimit(RateLimit):
     def get_cache_key(self, request) -> str | None:
         try:
             # Digits only, as the NIK is read when booking: spaces cannot make a new key.
-            nik = re.sub(r"\D", "", str(json.loads(request.body)["applicant"]["nik"]))[:16]
-        except (ValueError, KeyError, TypeError):
+            nik = re.sub(r"\D", "", str(parse_json_body(request)["applicant"]["nik"]))[:16]
+        except (ValueError, KeyError, TypeError, DomainError):
+            # Not a booking body (too large, too deep, not JSON): the parser answers it.
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}
 
