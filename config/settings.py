@@ -196,6 +196,8 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# API tokens end after this many days without use (and on log-out, revocation, a new password).
+LOKET_TOKEN_IDLE_DAYS = int(os.environ.get("LOKET_TOKEN_IDLE_DAYS", "30"))
 # How long a waiting-list offer holds its place before it passes to the next person.
 LOKET_WAITLIST_OFFER_MINUTES = int(os.environ.get("LOKET_WAITLIST_OFFER_MINUTES", "120"))
 

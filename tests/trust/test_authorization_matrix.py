@@ -114,6 +114,9 @@ PAGES = {
     "web:password_reset_complete": ({}, public()),
     "web:applicants": ({}, logged_in()),
     "web:close_account": ({}, logged_in()),
+    "accounts:devices": ({}, logged_in()),
+    "accounts:revoke_device": ({"token_id": 999999}, logged_in()),
+    "accounts:revoke_all_devices": ({}, logged_in()),
     "web:applicant_add": ({}, logged_in()),
     "web:applicant_edit": ({"pk": 999999}, logged_in()),
     "web:applicant_remove": ({"pk": 999999}, logged_in()),
@@ -213,6 +216,10 @@ API = {
     "POST /me/close": bearer_any(),  # an empty body: 422, nobody's account is closed
     "POST /release/join": bearer_any(),
     "GET /release/place": bearer_any(),
+    "GET /auth/tokens": bearer_any(),
+    "DELETE /auth/tokens/{token_id}": bearer_any(),
+    # Last: it revokes the caller's token.
+    "POST /auth/logout": bearer_any(),
 }
 
 
@@ -361,7 +368,13 @@ def test_api_matrix(principals):
     """Every cell of the API matrix, with the caller's bearer token and an empty body."""
     failures = []
     client = Client()
-    fill = {"code": "NOPE", "applicant_id": "999999", "day_id": "999999", "entry_id": "999999"}
+    fill = {
+        "code": "NOPE",
+        "token_id": "999999",
+        "applicant_id": "999999",
+        "day_id": "999999",
+        "entry_id": "999999",
+    }
     fill["key"] = "purposes"
     for principal, user in principals.items():
         token = _token_for(principal, user)
