@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "loket.core",
     "loket.accounts",
     "loket.offices",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff: idle time-out on shared PCs, two-factor login once turned on.
+    "loket.queue.staff_session.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -196,6 +200,11 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# Staff sessions (not applicants', not the kiosk's) end after this many idle minutes.
+LOKET_STAFF_IDLE_MINUTES = int(os.environ.get("LOKET_STAFF_IDLE_MINUTES", "30"))
+# The issuer name shown in authenticator apps for two-factor login.
+LOKET_OTP_ISSUER = os.environ.get("LOKET_OTP_ISSUER", "Loket")
+OTP_TOTP_ISSUER = LOKET_OTP_ISSUER
 # API tokens end after this many days without use (and on log-out, revocation, a new password).
 LOKET_TOKEN_IDLE_DAYS = int(os.environ.get("LOKET_TOKEN_IDLE_DAYS", "30"))
 # How long a waiting-list offer holds its place before it passes to the next person.

@@ -12,3 +12,9 @@ class QueueConfig(AppConfig):
         from loket.queue.selectors import count_places_held
 
         register_holder("queue", count_places_held)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from loket.queue.staff_session import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="loket.queue.staff_session")

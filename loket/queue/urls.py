@@ -1,12 +1,14 @@
 from django.urls import path
 
-from loket.queue import views
+from loket.queue import staff_views, views
 
 app_name = "queue"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("login/", staff_views.StaffLoginView.as_view(), name="login"),
+    path("login/code/", staff_views.login_code, name="login_code"),
+    path("two-factor/", staff_views.two_factor_setup, name="two_factor"),
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("<str:office_code>/desk/", views.desk, name="desk"),
     path("<str:office_code>/desk/check-in/", views.check_in, name="check_in"),

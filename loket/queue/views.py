@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,14 +44,6 @@ from loket.queue.permissions import (
 from loket.reports.permissions import REPORT_ROLES
 
 
-class StaffLoginView(auth_views.LoginView):
-    template_name = "queue/login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self):
-        return reverse("queue:index")
-
-
 class StaffLogoutView(auth_views.LogoutView):
     next_page = "queue:login"
 
@@ -71,7 +62,10 @@ def index(request):
         # A kiosk account goes straight to its one page.
         return redirect("queue:kiosk", office_code=next(iter(offices)).code)
     rows = [_index_row(office, roles) for office, roles in offices.items()]
-    return render(request, "queue/index.html", {"rows": rows})
+    two_factor = request.user.is_superuser or any(
+        roles & {StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN} for roles in offices.values()
+    )
+    return render(request, "queue/index.html", {"rows": rows, "two_factor": two_factor})
 
 
 def _index_row(office: Office, roles: set[str]) -> dict:

@@ -84,8 +84,8 @@ def test_login_page_logs_staff_in(client, desk):
 
 def test_desk_checks_a_booking_in(client, booking, desk):
     """Typing the application number finds the booking; the KTP's NIK checks it in."""
-    login(client, desk)
     with clock.frozen_at(AT_9_10):
+        login(client, desk)
         found = client.get(
             reverse("queue:desk", args=["KRW"]), {"code": booking.application_number}
         )
@@ -245,6 +245,7 @@ def test_pickup_page_hands_a_passport_over(client, booking, desk, officer):
     assert "Pemohon 1" in client.get(url).content.decode()
     issuance = booking.ticket.issuance
     with clock.frozen_at(AT_9_10 + dt.timedelta(days=6)):
+        login(client, desk)  # six days later: a new session (staff sessions time out)
         response = client.post(url, {"issuance": issuance.pk, "picked_up_by": "applicant"})
     assert response.status_code == 302
     issuance.refresh_from_db()
@@ -326,6 +327,7 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
     )
     assert "notice--error" in bad.content.decode()
     with clock.frozen_at(AT_9_10):
+        login(client, officer)  # days later: a new session (staff sessions time out)
         listing = client.get(reverse("queue:bap", args=["KRW"])).content.decode()
         assert "Hilang Paspor" in listing
         approved = client.post(

@@ -60,6 +60,8 @@ PAGES = {
     "queue:index": ({}, logged_in()),
     "queue:login": ({}, public()),
     "queue:logout": ({}, public()),
+    "queue:login_code": ({}, public()),  # without a pending log-in: back to the login page
+    "queue:two_factor": ({}, staff_at_office(S, A, other_office=OK)),
     "queue:desk": (OFFICE, staff_at_office(D, S)),
     "queue:check_in": (OFFICE, staff_at_office(D, S)),
     "queue:kiosk": (OFFICE, staff_at_office(K, D, S)),
