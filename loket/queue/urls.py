@@ -17,6 +17,16 @@ urlpatterns = [
     path("<str:office_code>/counters/", views.counters, name="counters"),
     path("<str:office_code>/counters/<int:number>/", views.counter_page, name="counter"),
     path(
+        "<str:office_code>/counters/<int:number>/sign-in/",
+        views.counter_sign_in_view,
+        name="counter_sign_in",
+    ),
+    path(
+        "<str:office_code>/counters/<int:number>/sign-out/",
+        views.counter_sign_out_view,
+        name="counter_sign_out",
+    ),
+    path(
         "<str:office_code>/counters/<int:number>/<slug:action>/",
         views.counter_action,
         name="counter_action",

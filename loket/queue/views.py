@@ -23,7 +23,7 @@ from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.outreach import services as outreach
-from loket.queue import bridge, selectors, services
+from loket.queue import bridge, counter_sign_in, selectors, services
 from loket.queue.forms import (
     CheckInForm,
     FindBookingForm,
@@ -267,6 +267,7 @@ def _counter_context(request, counter: Counter) -> dict:
     nik = ticket.applicant_nik if ticket else ""
     bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
     show_nik = StaffRole.COUNTER in request.staff_roles
+    held = counter_sign_in.current_sign_in(counter)
     needs_bap = ticket is not None and ticket.lane.kind == LaneKind.LOST_DAMAGED and bap is None
     return {
         "bap_days": selectors.list_bap_days(office=counter.office) if needs_bap else [],
@@ -279,6 +280,9 @@ def _counter_context(request, counter: Counter) -> dict:
         "waiting": selectors.list_waiting_for_counter(counter=counter),
         "parked": selectors.list_parked(office=counter.office, counter=counter),
         "stages": Stage.objects.filter(office=counter.office, is_final=False).order_by("order"),
+        "sign_in": held,
+        "signed_in": held is not None and held.officer_id == request.user.pk,
+        "may_take_over": StaffRole.SUPERVISOR in request.staff_roles,
     }
 
 
@@ -322,6 +326,8 @@ def counter_action(request, office_code, number, action):
         kwargs["ticket_id"] = int(request.POST["ticket"]) if request.POST["ticket"].isdigit() else 0
     error = None
     try:
+        # Only the officer signed in to this counter operates it.
+        counter_sign_in.require_signed_in(counter=counter, officer=request.user)
         service(**kwargs)
     except DomainError as exc:
         error = str(exc)
@@ -332,6 +338,31 @@ def counter_action(request, office_code, number, action):
     if error:
         messages.error(request, error)
     return redirect("queue:counter", office_code=request.office.code, number=counter.number)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_sign_in_view(request, office_code, number):
+    """Sign in to this counter; a supervisor may take over one held by another officer."""
+    counter = _counter(request.office, number)
+    try:
+        counter_sign_in.sign_in(
+            counter=counter,
+            officer=request.user,
+            take_over=request.POST.get("take_over") == "1",
+            may_take_over=StaffRole.SUPERVISOR in request.staff_roles,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("queue:counter", office_code=request.office.code, number=counter.number)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_sign_out_view(request, office_code, number):
+    counter = _counter(request.office, number)
+    counter_sign_in.sign_out(counter=counter, officer=request.user)
+    return redirect("queue:counters", office_code=request.office.code)
 
 
 @require_POST

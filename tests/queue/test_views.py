@@ -28,6 +28,12 @@ PAGES = {
 }
 
 
+def sign_in_counter(client, number: int):
+    """Sign the logged-in officer in to a counter (only they may then operate it)."""
+    response = client.post(reverse("queue:counter_sign_in", args=["KRW", number]))
+    assert response.status_code == 302
+
+
 def login(client, user):
     client.force_login(user)
     return client
@@ -137,6 +143,7 @@ def test_counter_page_calls_and_completes(client, queue_office, desk, officer, n
         office=queue_office, lane_kind="priority", name="Pak Tua", nik=nik, officer=desk
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     page = client.get(reverse("queue:counter", args=["KRW", 1]))
     assert "Pak Tua" not in page.content.decode()
     called = client.post(
@@ -178,6 +185,7 @@ def test_park_and_return_from_the_counter_page(client, queue_office, desk, offic
         officer=desk,
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     client.post(reverse("queue:counter_action", args=["KRW", 1, "call"]))
     client.post(reverse("queue:counter_action", args=["KRW", 1, "park"]))
     page = client.get(reverse("queue:counter", args=["KRW", 1])).content.decode()
@@ -311,6 +319,7 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
         officer=desk,
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     client.post(reverse("queue:counter_action", args=["KRW", 1, "call"]))
     page = client.get(reverse("queue:counter", args=["KRW", 1])).content.decode()
     assert 'name="bap_date"' in page

@@ -69,6 +69,8 @@ PAGES = {
     "queue:counters": (OFFICE, staff_at_office(C, S)),
     "queue:counter": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
     "queue:counter_action": ({**OFFICE, "number": 1, "action": "call"}, staff_at_office(C, S)),
+    "queue:counter_sign_in": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
+    "queue:counter_sign_out": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
     "queue:return_ticket": ({**OFFICE, "ticket_id": 999999}, staff_at_office(C, S, D)),
     "queue:supervisor": (OFFICE, staff_at_office(S, A)),
     "queue:release_priority": (OFFICE, staff_at_office(S, A)),
