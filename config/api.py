@@ -16,6 +16,7 @@ from loket.core.errors import DomainError
 from loket.core.json_body import PayloadTooLarge, parse_json_body
 from loket.offices.api import router as offices_router
 from loket.outreach.api import router as outreach_router
+from loket.queue.refunds import router as refunds_router
 from loket.release.api import router as release_router
 from loket.reports.api import router as reports_router
 from loket.waitlist.api import router as waitlist_router
@@ -151,6 +152,7 @@ api.add_router("/applicants", applicants_router)
 api.add_router("/applicants", applicant_removal_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
+api.add_router("/payments", refunds_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/reports", reports_router)
 api.add_router("/waitlist", waitlist_router)

@@ -200,6 +200,8 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# A no-show's payment is listed for refund too (off: the place was held for them all day).
+LOKET_REFUND_NO_SHOWS = env_bool("LOKET_REFUND_NO_SHOWS", False)
 # Staff sessions (not applicants', not the kiosk's) end after this many idle minutes.
 LOKET_STAFF_IDLE_MINUTES = int(os.environ.get("LOKET_STAFF_IDLE_MINUTES", "30"))
 # The issuer name shown in authenticator apps for two-factor login.

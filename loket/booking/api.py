@@ -161,12 +161,20 @@ def reschedule(request, code: str, payload: RescheduleIn):
 
 @payments_router.post("/notify", response={200: PaymentOut, **ERRORS})
 def payment_notify(request, payload: PaymentNoticeIn, x_signature: str = Header("")):
-    """The payment gateway's callback, signed with HMAC-SHA256 of the raw body (`X-Signature`)."""
+    """The payment gateway's callback, signed with HMAC-SHA256 of the raw body (`X-Signature`).
+
+    Every authentic notice is recorded and acknowledged (200) with its `outcome`: `applied`,
+    `late_confirmed` (an expired hold whose place was still free), `refund_due` (cancelled,
+    place gone, wrong amount) or `duplicate` (paid twice). The same `reference` (default: the
+    billing code) again gives the same answer."""
     booking = services.record_payment(body=request.body, signature=x_signature)
+    payment = booking.last_payment
     return {
         "code": booking.code,
         "status": booking.status,
         "application_number": booking.application_number,
+        "outcome": payment.outcome,
+        "reference": payment.reference,
     }
 
 

@@ -24,7 +24,6 @@ from loket.booking.models import (
     Booking,
     BookingStatus,
     IdempotencyRecord,
-    Payment,
     Purpose,
 )
 from loket.capacity import services as ledger
@@ -609,81 +608,14 @@ def verify_qr(payload: str) -> Booking:
 
 
 def record_payment(*, body: bytes, signature: str) -> Booking:
-    """Accept the gateway's signed notice and confirm the booking. Idempotent.
+    """Accept the gateway's signed notice: recorded whatever its outcome, the booking confirmed
+    when it can be (see loket.booking.payments). Idempotent. The booking carries the Payment
+    as `last_payment`."""
+    from loket.booking.payments import receive_payment_notice
 
-    Locks: the booking row (select_for_update), then inserts the unique Payment row.
-    """
-    expected = sign_payment_notice(body)
-    if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
-        raise SignatureInvalid()
-    try:
-        notice = json.loads(body)
-        billing_code = str(notice["billing_code"])
-        amount = notice["amount"]
-        paid_at = dt.datetime.fromisoformat(str(notice["paid_at"]).replace("Z", "+00:00"))
-        if not isinstance(amount, int) or isinstance(amount, bool) or paid_at.tzinfo is None:
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput(
-            _(
-                "A payment notice needs billing_code, amount (whole rupiah) and paid_at "
-                "(ISO 8601 with time zone)."
-            )
-        ) from None
-    with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update()
-            .select_related("office", "account")
-            .filter(billing_code=billing_code)
-            .first()
-        )
-        if booking is None:
-            raise BillingCodeUnknown()
-        if amount != booking.amount:
-            raise AmountMismatch()
-        if booking.paid_at is not None:
-            return booking  # the same notice again: already recorded
-        if booking.status != BookingStatus.AWAITING_PAYMENT or paid_at > booking.pay_before:
-            raise BillingCodeExpired()
-        now = clock.now()
-        before = _snapshot(booking)
-        Payment.objects.create(
-            booking=booking,
-            billing_code=billing_code,
-            amount=amount,
-            paid_at=paid_at,
-            received_at=now,
-        )
-        booking.status = BookingStatus.CONFIRMED
-        booking.paid_at = paid_at
-        booking.application_number = domain.application_number(
-            office_code=booking.office.code, day=booking.date, booking_id=booking.pk
-        )
-        booking.updated_at = now
-        booking.save(update_fields=["status", "paid_at", "application_number", "updated_at"])
-        audit.record(
-            action="booking.paid",
-            obj=booking,
-            actor_label="gateway",
-            office=booking.office,
-            before=before,
-            after=_snapshot(booking),
-        )
-        enqueue_message(
-            dedupe_key=f"booking-paid:{booking.code}",
-            recipient=booking.account.email,
-            subject=gettext("Booking %(code)s is confirmed") % {"code": booking.code},
-            body=gettext(
-                "Your application number is %(number)s. Come on %(date)s between %(start)s and "
-                "%(end)s with your KTP, KK and this proof."
-            )
-            % {
-                "number": booking.application_number,
-                "date": f"{booking.date:%d-%m-%Y}",
-                "start": f"{booking.window_start:%H:%M}",
-                "end": f"{booking.window_end:%H:%M}",
-            },
-        )
+    payment = receive_payment_notice(body=body, signature=signature)
+    booking = payment.booking
+    booking.last_payment = payment
     return booking
 
 

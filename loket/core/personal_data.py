@@ -99,7 +99,8 @@ def export_personal_data(*, account: User) -> dict:
     )
     bookings = list(
         Booking.objects.filter(account=account)
-        .select_related("office", "channel", "payment")
+        .select_related("office", "channel")
+        .prefetch_related("payments")
         .order_by("created_at", "id")
     )
     entries = list(
@@ -305,8 +306,21 @@ def _actor(event: AuditEvent, account: User) -> str:
     return "staff"
 
 
+def _payment_data(payment) -> dict:
+    return {
+        "billing_code": payment.billing_code,
+        "amount": payment.amount,
+        "paid_at": _iso(payment.paid_at),
+        "received_at": _iso(payment.received_at),
+        "outcome": payment.outcome,
+        "refunded_at": _iso(payment.refunded_at),
+    }
+
+
 def _booking_data(b: Booking) -> dict:
-    payment = getattr(b, "payment", None)
+    payments = sorted(b.payments.all(), key=lambda p: (p.received_at, p.pk))
+    applied = [p for p in payments if p.outcome in ("applied", "late_confirmed")]
+    payment = (applied or payments or [None])[0]
     return {
         "code": b.code,
         "applicant_id": b.applicant_id,
@@ -329,14 +343,8 @@ def _booking_data(b: Booking) -> dict:
         "reschedule_count": b.reschedule_count,
         "created_at": _iso(b.created_at),
         "updated_at": _iso(b.updated_at),
-        "payment": None
-        if payment is None
-        else {
-            "billing_code": payment.billing_code,
-            "amount": payment.amount,
-            "paid_at": _iso(payment.paid_at),
-            "received_at": _iso(payment.received_at),
-        },
+        "payment": None if payment is None else _payment_data(payment),
+        "payments": [_payment_data(p) for p in payments],
     }
 
 

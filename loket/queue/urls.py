@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.queue import staff_views, views
+from loket.queue import refunds, staff_views, views
 
 app_name = "queue"
 
@@ -43,6 +43,7 @@ urlpatterns = [
         name="release_priority",
     ),
     path("<str:office_code>/ledger/", views.ledger, name="ledger"),
+    path("<str:office_code>/refunds/", refunds.refunds_page, name="refunds"),
     path("<str:office_code>/bap/", views.bap_cases, name="bap"),
     path("<str:office_code>/pickup/", views.pickup, name="pickup"),
     path("<str:office_code>/board/", views.board, name="board"),

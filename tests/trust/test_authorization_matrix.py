@@ -75,6 +75,7 @@ PAGES = {
     "queue:supervisor": (OFFICE, staff_at_office(S, A)),
     "queue:release_priority": (OFFICE, staff_at_office(S, A)),
     "queue:ledger": (OFFICE, staff_at_office(S, A)),
+    "queue:refunds": (OFFICE, staff_at_office(S, A)),
     "queue:bap": (OFFICE, staff_at_office(C, S)),
     "queue:pickup": (OFFICE, staff_at_office(D, C, S)),
     "queue:board": (OFFICE, public()),
@@ -221,6 +222,7 @@ API = {
     "POST /release/join": bearer_any(),
     "GET /release/place": bearer_any(),
     "GET /auth/tokens": bearer_any(),
+    "GET /payments/refunds": bearer_staff_at_office(S, A),
     "DELETE /auth/tokens/{token_id}": bearer_any(),
     # Last: it revokes the caller's token.
     "POST /auth/logout": bearer_any(),
@@ -229,6 +231,7 @@ API = {
 
 # Operations that name the office in the query or the body: the matrix asks about KRW.
 API_QUERY = {
+    "GET /payments/refunds": "?office=KRW",
     "GET /reports/figures": "?office=KRW&period=month&date=2026-12-01",
     "GET /reports/figures/{key}": "?office=KRW&period=month&date=2026-12-01",
 }
