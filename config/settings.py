@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "loket.core",
+    "loket.identity",
     "loket.accounts",
     "loket.offices",
     "loket.capacity",
@@ -200,6 +201,14 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# Identity check before booking (NIK + name + birth date, like the population registry's):
+# a class with check(nik=, name=, birth_date=) -> bool. The local registry answers from its own
+# table; LOKET_IDENTITY_LOCAL_ENROL lets it learn an unknown NIK from its first booking
+# (development and tests; off in production, where an office plugs in the real registry).
+LOKET_IDENTITY_VERIFIER = os.environ.get(
+    "LOKET_IDENTITY_VERIFIER", "loket.identity.registry.LocalRegistry"
+)
+LOKET_IDENTITY_LOCAL_ENROL = env_bool("LOKET_IDENTITY_LOCAL_ENROL", not PRODUCTION)
 # A no-show's payment is listed for refund too (off: the place was held for them all day).
 LOKET_REFUND_NO_SHOWS = env_bool("LOKET_REFUND_NO_SHOWS", False)
 # Staff sessions (not applicants', not the kiosk's) end after this many idle minutes.

@@ -31,6 +31,8 @@ from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.core.models import AuditEvent
+from loket.identity import registry
+from loket.identity.nik import parse_nik
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
@@ -291,6 +293,11 @@ def book_appointment(
         full, slot_version = ledger.full_state(slot.pk)
         if full:
             raise ledger.QuotaExhausted()
+    # Only the person the NIK belongs to (name and birth date as the registry holds them).
+    nik = parse_nik(
+        applicant.nik, declared_birth_date=applicant.birth_date, today=clock.local_today(tz)
+    ).nik
+    registry.verify_person(nik=nik, name=applicant.name, birth_date=applicant.birth_date)
     now = clock.now()
     try:
         with transaction.atomic():
@@ -365,9 +372,15 @@ def book_appointment(
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
             # The person's own unpaid hold past its deadline must not block them.
-            if _retry and expire_overdue_holds(nik=applicant.nik.strip()):
+            if _retry and expire_overdue_holds(nik=nik):
                 return book_appointment(**args, _retry=False)
-            raise ActiveBookingExists() from None
+            # Named only to the account holding it; to any other account the same answer as a
+            # mismatch, so nobody learns whether a stranger's NIK has a live booking.
+            if Booking.objects.filter(
+                nik=nik, status__in=ACTIVE_STATUSES, account=account
+            ).exists():
+                raise ActiveBookingExists() from None
+            raise registry.IdentityNotConfirmed() from None
         raise
     except ledger.QuotaExhausted:
         if held_slot_id is None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("<str:office_code>/desk/", views.desk, name="desk"),
     path("<str:office_code>/desk/check-in/", views.check_in, name="check_in"),
+    path("<str:office_code>/desk/release-nik/", views.release_nik, name="release_nik"),
     path("<str:office_code>/kiosk/", views.kiosk, name="kiosk"),
     path("<str:office_code>/walk-in/", views.walk_in, name="walk_in"),
     path("<str:office_code>/counters/", views.counters, name="counters"),

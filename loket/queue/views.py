@@ -23,13 +23,14 @@ from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.outreach import services as outreach
-from loket.queue import bridge, counter_sign_in, selectors, services
+from loket.queue import bridge, counter_sign_in, nik_release, selectors, services
 from loket.queue.forms import (
     CheckInForm,
     FindBookingForm,
     KioskForm,
     LedgerRangeForm,
     PickupForm,
+    ReleaseNikForm,
     WalkInForm,
 )
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
@@ -133,6 +134,35 @@ def _desk_page(request, *, find, arrival, confirm, status=200):
             "confirm": confirm,
             "recent": selectors.list_today_tickets(office=office, limit=8),
         },
+        status=status,
+    )
+
+
+@never_cache
+@staff_required(*DESK_ROLES)
+def release_nik(request, office_code):
+    """The KTP's owner is here and another account holds their NIK: release that place."""
+    form = ReleaseNikForm(request.POST or None)
+    released = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            released = nik_release.release_nik(
+                office=request.office,
+                nik=form.cleaned_data["nik"],
+                name=form.cleaned_data["name"],
+                birth_date=form.cleaned_data["birth_date"],
+                officer=request.user,
+            )
+        except DomainError as exc:
+            form.add_error("nik", str(exc))
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "queue/release_nik.html",
+        {"office": request.office, "form": form, "released": released},
         status=status,
     )
 

@@ -64,6 +64,7 @@ PAGES = {
     "queue:two_factor": ({}, staff_at_office(S, A, other_office=OK)),
     "queue:desk": (OFFICE, staff_at_office(D, S)),
     "queue:check_in": (OFFICE, staff_at_office(D, S)),
+    "queue:release_nik": (OFFICE, staff_at_office(D, S)),
     "queue:kiosk": (OFFICE, staff_at_office(K, D, S)),
     "queue:walk_in": (OFFICE, staff_at_office(D, S)),
     "queue:counters": (OFFICE, staff_at_office(C, S)),
