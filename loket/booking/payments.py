@@ -98,16 +98,18 @@ def parse_notice(body: bytes, signature: str) -> Notice:
 def receive_payment_notice(*, body: bytes, signature: str) -> Payment:
     """Record an authentic notice and apply it if it can be. Idempotent per reference.
 
-    Locks: the booking row (select_for_update), then (an expired hold paid late) its ledger
-    slot by the conditional UPDATE. Raises only for a notice that is not authentic or not well
+    Locks: the booking row only (select_for_update of self), then (an expired hold paid late)
+    its ledger slot by the conditional UPDATE. Raises only for a notice that is not authentic or not well
     formed, an unknown billing code, or a reference recorded for a different payment.
     """
     from loket.booking.services import BillingCodeUnknown
 
     notice = parse_notice(body, signature)
     with transaction.atomic():
+        # Only the booking row: FOR UPDATE of the joined office and account rows would block
+        # every booking's foreign-key check on the office (and deadlocked against the ledger).
         booking = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("office", "account")
             .filter(billing_code=notice.billing_code)
             .first()
@@ -270,7 +272,7 @@ def mark_refunded(*, office, payment_id: int, officer, note: str = "") -> Paymen
     """Record that the office refunded a payment listed as due. Audited; once per payment."""
     with transaction.atomic():
         payment = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("booking")
             .filter(pk=payment_id, booking__office=office)
             .first()
