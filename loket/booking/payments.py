@@ -99,8 +99,8 @@ def receive_payment_notice(*, body: bytes, signature: str) -> Payment:
     """Record an authentic notice and apply it if it can be. Idempotent per reference.
 
     Locks: the booking row only (select_for_update of self), then (an expired hold paid late)
-    its ledger slot by the conditional UPDATE. Raises only for a notice that is not authentic or not well
-    formed, an unknown billing code, or a reference recorded for a different payment.
+    its ledger slot by the conditional UPDATE. Raises only for a notice that is not authentic
+    or not well formed, an unknown billing code, or a reference recorded for another payment.
     """
     from loket.booking.services import BillingCodeUnknown
 

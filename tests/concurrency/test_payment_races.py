@@ -11,7 +11,6 @@ from loket.booking.services import expire_overdue_holds, record_payment, sign_pa
 from loket.core import clock
 from tests.concurrency.conftest import (
     DAY,
-    NINE,
     assert_ledger_matches_bookings,
     book,
     make_accounts,
