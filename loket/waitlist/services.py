@@ -23,6 +23,7 @@ from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.identity import registry
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState
 from loket.offices.models import ApplicationType, Channel, PassportType
@@ -117,9 +118,15 @@ def join_waitlist(
         raise ApplicantNotFound()
     booking_services._check_day(channel, day)
     ledger.ensure_day_slots(channel=channel, day=day)
+    # Only the NIK's owner (as booking checks); a live booking of the NIK is named only to the
+    # account holding it, anyone else gets the identity refusal (see loket.identity.registry).
+    registry.verify_person(nik=applicant.nik, name=applicant.name, birth_date=applicant.birth_date)
     booking_services.expire_overdue_holds(nik=applicant.nik)
-    if Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES).exists():
+    live = Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES)
+    if live.filter(account=account).exists():
         raise booking_services.ActiveBookingExists()
+    if live.exists():
+        raise registry.IdentityNotConfirmed()
     for slot_id in CapacitySlot.objects.filter(
         channel=channel, date=day, used__gte=F("capacity")
     ).values_list("pk", flat=True):
