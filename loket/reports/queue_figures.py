@@ -857,8 +857,9 @@ def service_days(office: Office, period: Period, memo: dict | None = None) -> Fi
 def outreach_requests(office: Office, period: Period, memo: dict | None = None) -> Figure:
     """Eazy Passport requests: received in the period (by their creation moment, local
     day), decided in the period (approved or rejected, by the decision moment), and the
-    approved visits with their visit date in the period, with the applicants expected and
-    listed (participants). Rows are the visits."""
+    approved visits with their visit date in the period, with the applicants expected,
+    listed (participants) and checked in at the mobile site. Show-up % = checked in /
+    participants. Rows are the visits."""
     start, end = period.moments(office.time_zone)
     requests = OutreachRequest.objects.filter(office=office)
     received = requests.filter(created_at__gte=start, created_at__lt=end).count()
@@ -873,12 +874,15 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
         .select_related("team")
         .order_by("visit_date", "id")
     )
-    listed = dict(
+    listed: dict[int, int] = {}
+    came: dict[int, int] = {}
+    for request_id, n, n_came in (
         OutreachParticipant.objects.filter(request__in=visits)
         .values_list("request_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), came=Count("id", filter=Q(ticket__isnull=False)))
         .order_by()
-    )
+    ):
+        listed[request_id], came[request_id] = n, n_came
     rows = [
         [
             v.visit_date,
@@ -887,6 +891,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             v.team.name if v.team else "",
             v.expected_applicants,
             listed.get(v.pk, 0),
+            came.get(v.pk, 0),
+            _share(came.get(v.pk, 0), listed.get(v.pk, 0)),
         ]
         for v in visits
     ]
@@ -901,6 +907,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             Column("team", _("team")),
             Column("expected", _("expected applicants"), "int"),
             Column("listed", _("participants"), "int"),
+            Column("came", _("checked in"), "int"),
+            Column("show_up", _("show-up %"), "percent"),
         ],
         rows=rows,
         summary=[
@@ -909,6 +917,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             (_("rejected"), decided.get(RequestStatus.REJECTED, 0)),
             (_("visits"), len(visits)),
             (_("participants"), sum(listed.values())),
+            (_("checked in"), sum(came.values())),
+            (_("show-up %"), _share(sum(came.values()), sum(listed.values()))),
         ],
         chart={
             "type": "bar",
