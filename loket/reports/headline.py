@@ -286,13 +286,17 @@ def waiting_list(office: Office, period: Period, memo: dict | None = None) -> Fi
                 "datasets": [
                     {
                         "label": str(_("joined")),
-                        "data": [per_day[d].get("joined", 0) if d in per_day else 0
-                                 for d in period.dates()],
+                        "data": [
+                            per_day[d].get("joined", 0) if d in per_day else 0
+                            for d in period.dates()
+                        ],
                     },  # fmt: skip
                     {
                         "label": str(_("booked from an offer")),
-                        "data": [per_day[d].get("booked", 0) if d in per_day else 0
-                                 for d in period.dates()],
+                        "data": [
+                            per_day[d].get("booked", 0) if d in per_day else 0
+                            for d in period.dates()
+                        ],
                     },  # fmt: skip
                 ],
             },
