@@ -236,6 +236,7 @@ MAX_QUERIES = {
     "stage_waits": 18,
     "stage_service_times": 18,
     "served_within_target": 18,
+    "stage_within_target": 18,
     "counter_throughput": 18,  # read with the waits (see above)
     "counter_days": 18,
     "priority_quota": 8,
