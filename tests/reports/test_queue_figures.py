@@ -167,6 +167,7 @@ def test_postgresql_and_python_give_the_same_waits(day_served):
             k: dict(v) for k, v in part.hist.items()
         }
         assert in_db[month].within == part.within
+        assert in_db[month].visits == part.visits
 
 
 def test_histogram_percentiles_equal_percentile_cont():
