@@ -148,7 +148,7 @@ def test_the_planner_page_opens_on_the_office_and_answers_the_afternoon_question
         "seed": "1",
     }
     model = office_model.fit_office(recorded, NOVEMBER)
-    for i, (name, mean, dist, cv, a, b) in enumerate(
+    for i, (name, mean, dist, cv, a, _b) in enumerate(
         [
             (s.name, s.service.mean, s.service.distribution, s.service.cv, str(s.counters), None)
             for s in model.stages
