@@ -331,3 +331,26 @@ def test_every_new_figure_is_on_the_page_in_the_xlsx_and_in_the_api(client, staf
     assert set(keys) <= set(figures)
     served = next(r for r in figures["headline"]["rows"] if r[0] == "served")
     assert served[2:5] == [2, 1, 1]
+
+
+def test_every_figure_has_its_definition_and_title_in_indonesian(office):
+    """Each figure's definition (its docstring) and title are translated in the catalogue."""
+    from django.utils import translation
+
+    period = period_for("day", DEC)
+    for key in selectors.FIGURES:
+        with translation.override("en"):
+            english = selectors.get_figure(key, office, period)
+            english_title, english_definition = str(english.title), english.definition
+        with translation.override("id"):
+            indonesian = selectors.get_figure(key, office, period)
+            indonesian_title = str(indonesian.title)
+        assert indonesian.definition != english_definition, key
+        assert indonesian_title != english_title, key
+    with translation.override("id"):
+        figure = headline.headline(office, period)
+    assert figure.definition.startswith("Ringkasan utama untuk periode ini")
+    assert [r[1] for r in figure.rows][:2] == [
+        "kuota yang dibuka (kapasitas)",
+        "orang yang dilayani",
+    ]
