@@ -205,3 +205,49 @@ def test_plan_capacity_starts_from_the_office(recorded):
     assert "Foto dan wawancara: 1 counter(s) configured" in text
     assert "lognormal mean" in text and "Calibration on 30-11-2026" in text
     assert "Simulating 3 days" in text
+
+
+def test_the_api_gives_the_office_model_and_plans_on_recorded_arrivals(client, staff, recorded):
+    from loket.accounts.services import issue_token
+
+    staff.email_verified_at = staff.date_joined
+    staff.save()
+    token = issue_token(email="kepala@contoh.id", password="rahasia-kepala-1")
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.get(
+        "/api/v1/reports/planner/office",
+        {"office": "KRW", "fit_start": "2026-11-01", "fit_end": "2026-11-30"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    model = office_model.fit_office(recorded, NOVEMBER)
+    assert [(s["name"], s["counters"], s["services"]) for s in body["stages"]] == [
+        (s.name, s.counters, s.fit.n) for s in model.stages
+    ]
+    assert body["plan_b"]["Foto dan wawancara"] == "1; 12-15:2"
+    assert body["calibration_day"] == "2026-11-30" and len(body["calibration"]) == 3
+    stages = [
+        {
+            "name": s["name"],
+            "service": {"mean": s["mean"], "distribution": s["distribution"], "cv": s["cv"]},
+            "counters": s["counters"],
+        }
+        for s in body["stages"]
+    ]
+    plan = client.post(
+        "/api/v1/reports/planner",
+        {
+            "office": "KRW",
+            "recorded_arrivals": True,
+            "fit_start": "2026-11-01",
+            "fit_end": "2026-11-30",
+            "stages": stages,
+            "days": 3,
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert plan.status_code == 200, plan.json()
+    expected = sum(model.arrivals().values())
+    assert plan.json()["result"]["people_per_day"] == pytest.approx(expected, rel=0.15)
