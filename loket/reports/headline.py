@@ -175,7 +175,8 @@ def headline(office: Office, period: Period, memo: dict | None = None) -> Figure
     last_year = same_period_last_year(period)
     now_values = _measures(office, period, memo)
     before_values = _measures(office, before, None)
-    year_values = _measures(office, last_year, None)
+    # A year's previous period is the year before: read once.
+    year_values = before_values if last_year == before else _measures(office, last_year, None)
     rows = []
     for key, label in MEASURES:
         rows.append(
