@@ -100,7 +100,7 @@ ARRIVAL_CHOICES = [
 
 class PlannerForm(forms.Form):
     office = forms.ModelChoiceField(
-        label=_("Office (to take the booked arrivals from its bookings)"),
+        label=_("Office"),
         queryset=Office.objects.filter(is_active=True),
         to_field_name="code",
         required=False,
