@@ -354,3 +354,79 @@ def test_every_figure_has_its_definition_and_title_in_indonesian(office):
         "kuota yang dibuka (kapasitas)",
         "orang yang dilayani",
     ]
+
+
+def test_eazy_passport_show_up_counts_participants_checked_in(office):
+    """20 participants listed for a visit, 3 checked in at the mobile site: show-up 15%,
+    served 3 on the outreach channel, against a count of the participant rows."""
+    from loket.outreach.models import Team
+    from loket.queue import bridge
+    from loket.queue import services as queue
+    from loket.queue.models import StaffRole
+    from tests.outreach.conftest import make_staff
+    from tests.outreach.test_requests import VISIT, csv_of, data
+
+    queue.ensure_office_queue(office=office)
+    queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    coordinator = make_staff("koordinator@contoh.id", office, StaffRole.OUTREACH)
+    desk = make_staff("meja@contoh.id", office, StaffRole.DESK, StaffRole.SUPERVISOR)
+    request = outreach.submit_outreach_request(
+        office=office, data=data(), participants_file=csv_of(20)
+    )
+    team = Team.objects.create(office=office, name="Tim A", size=2)
+    approved = outreach.approve_outreach_request(
+        request=request, visit_date=VISIT, team=team, actor=coordinator
+    )
+    with clock.frozen_at(wib(VISIT, 9)):
+        for p in approved.participants.order_by("row_number")[:3]:
+            bridge.check_in_participant(
+                office=office, code=p.code, confirmed_nik=p.nik, officer=desk
+            )
+    [(listed, came)] = sql(
+        "SELECT COUNT(*), SUM(CASE WHEN ticket_id IS NOT NULL THEN 1 ELSE 0 END) "
+        "FROM outreach_outreachparticipant WHERE request_id = %s",
+        approved.pk,
+    )
+    assert (listed, came) == (20, 3)
+    period = period_for("month", VISIT)
+    figure = selectors.get_figure("outreach_requests", office, period)
+    [row] = figure.rows
+    assert row[-3:] == [listed, came, 15.0]
+    rows = {r[0]: r for r in headline.headline(office, period).rows}
+    assert (rows["outreach_listed"][2], rows["outreach_came"][2]) == (listed, came)
+    assert rows["outreach_show_up"][2] == 15.0
+    channel = Channel.objects.get(office=office, kind=ChannelKind.OUTREACH)
+    use = rows_by(selectors.capacity_use(office, period), "date", "channel")[(VISIT, channel.name)]
+    assert (use["capacity"], use["taken"], use["served"], use["booked"]) == (20, 20, 3, 0)
+
+
+def test_a_priority_walk_in_is_served_on_the_priority_channel(office):
+    """A walk-in ticket holding a priority place counts as served and taken there."""
+    from loket.queue import services as queue
+    from loket.queue.models import LaneKind, StaffRole
+    from tests.outreach.conftest import make_staff
+
+    queue.ensure_office_queue(office=office)
+    desk = make_staff("meja@contoh.id", office, StaffRole.DESK)
+    day = dt.date(2026, 12, 2)
+    with clock.frozen_at(wib(day, 9)):
+        queue.issue_walk_in_ticket(
+            office=office,
+            lane_kind=LaneKind.PRIORITY,
+            name="Mbah Sastro",
+            nik="3215010101450001",
+            birth_date=dt.date(1945, 1, 1),
+            officer=desk,
+        )
+    priority = Channel.objects.get(office=office, code="priority")
+    [(tickets,)] = sql(
+        "SELECT COUNT(*) FROM queue_ticket t JOIN capacity_capacityslot s ON s.id = t.slot_id "
+        "WHERE s.channel_id = %s AND s.date = %s AND t.booking_id IS NULL",
+        priority.pk,
+        day,
+    )
+    places, taken = ledger_day(priority.pk, day)
+    row = rows_by(selectors.capacity_use(office, period_for("day", day)), "date", "channel")[
+        (day, priority.name)
+    ]
+    assert (row["capacity"], row["taken"], row["served"]) == (places, taken, tickets) == (20, 1, 1)
