@@ -251,3 +251,17 @@ def test_the_api_gives_the_office_model_and_plans_on_recorded_arrivals(client, s
     assert plan.status_code == 200, plan.json()
     expected = sum(model.arrivals().values())
     assert plan.json()["result"]["people_per_day"] == pytest.approx(expected, rel=0.15)
+
+
+def test_an_office_without_recorded_days_still_plans(client, staff, office):
+    """No tickets yet: the stages and counters are the office's, service times assumed, and
+    the page and the command say so instead of failing."""
+    queue.ensure_office_queue(office=office)
+    queue.save_counter(office=office, number=3, stage_codes=["photo_interview"])
+    out = io.StringIO()
+    call_command("plan_capacity", "--office", "KRW", "--days", "2", stdout=out)
+    assert "Foto dan wawancara: 1 counter(s), too few services: 5 min assumed" in out.getvalue()
+    client.force_login(staff)
+    html = client.get("/reports/planner/", {"office": "KRW"}).content.decode()
+    assert "Too few recorded services" in html and 'value="Foto dan wawancara"' in html
+    assert 'id="calibration"' not in html
