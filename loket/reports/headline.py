@@ -37,8 +37,8 @@ def previous_period(period: Period) -> Period:
         last = period.start - dt.timedelta(days=1)
         return Period("month", last.replace(day=1), last)
     if period.kind == "year":
-        return Period("year", period.start.replace(year=period.start.year - 1), period.start
-                      - dt.timedelta(days=1))  # fmt: skip
+        start = period.start.replace(year=period.start.year - 1)
+        return Period("year", start, period.start - dt.timedelta(days=1))
     length = dt.timedelta(days=period.days)
     return Period(period.kind, period.start - length, period.end - length)
 
@@ -291,14 +291,14 @@ def waiting_list(office: Office, period: Period, memo: dict | None = None) -> Fi
                             per_day[d].get("joined", 0) if d in per_day else 0
                             for d in period.dates()
                         ],
-                    },  # fmt: skip
+                    },
                     {
                         "label": str(_("booked from an offer")),
                         "data": [
                             per_day[d].get("booked", 0) if d in per_day else 0
                             for d in period.dates()
                         ],
-                    },  # fmt: skip
+                    },
                 ],
             },
             period,
