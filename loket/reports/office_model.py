@@ -36,10 +36,21 @@ class StageModel:
     fit: planner.ServiceFit | None  # None: fewer than two recorded services
     observed_p50: float | None = None  # recorded service minutes
     observed_p90: float | None = None
+    pause: float = 0.0  # mean minutes from a finish to the counter's next call (queue waiting)
+    pauses: int = 0  # how many such pauses were recorded
 
     @property
     def service(self) -> planner.ServiceTime:
-        return self.fit.service if self.fit else planner.ServiceTime(5.0, "lognormal", 0.5)
+        """Counter time per person: the fitted service time plus the counter's mean pause
+        before calling the next person waiting (the spread of the service kept)."""
+        if self.fit is None:
+            return planner.ServiceTime(5.0, "lognormal", 0.5)
+        fitted = self.fit.service
+        if not self.pause:
+            return fitted
+        mean = fitted.mean + self.pause
+        cv = fitted.cv * fitted.mean / mean if fitted.distribution == "lognormal" else 1.0
+        return planner.ServiceTime(mean, fitted.distribution, cv)
 
 
 @dataclass
@@ -99,14 +110,15 @@ def _stages(office: Office) -> list[Stage]:
     return list(Stage.objects.filter(office=office, is_final=False).order_by("order"))
 
 
-def _service_counts(office: Office, period: Period) -> dict[int, dict[int, int]]:
-    """stage id -> {whole seconds: services}, from the kept month summaries when whole."""
-    merged: dict[int, dict[int, int]] = defaultdict(dict)
+def _counts(office: Office, period: Period) -> dict[str, dict[int, dict[int, int]]]:
+    """measure ("service", "gap") -> stage id -> {whole seconds: how many}, from the kept
+    month summaries when the period is whole months."""
+    merged: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for part in _month_parts(office, period, _target(office, None) * 60):
         for (measure, stage_id, _hour), counts in part.hist.items():
-            if measure != "service":
+            if measure not in ("service", "gap"):
                 continue
-            target = merged[stage_id]
+            target = merged[measure][stage_id]
             for seconds, n in counts.items():
                 target[seconds] = target.get(seconds, 0) + n
     return merged
@@ -128,10 +140,13 @@ def fit_office(office: Office, period: Period) -> OfficeModel:
         .annotate(n=Count("id", distinct=True))
         .order_by()
     )
-    services = _service_counts(office, period)
+    counts_by_measure = _counts(office, period)
+    services, gaps = counts_by_measure["service"], counts_by_measure["gap"]
     models = []
     for stage in stages:
         counts = services.get(stage.pk, {})
+        stage_gaps = gaps.get(stage.pk, {})
+        n_gaps = sum(stage_gaps.values())
         minutes = {seconds / 60: n for seconds, n in counts.items()}
         try:
             fit = planner.fit_service_counts(minutes)
@@ -145,6 +160,8 @@ def fit_office(office: Office, period: Period) -> OfficeModel:
                 fit,
                 _quantile_from_counts(counts, 0.5),
                 _quantile_from_counts(counts, 0.9),
+                sum(sec * n for sec, n in stage_gaps.items()) / n_gaps / 60 if n_gaps else 0.0,
+                n_gaps,
             )
         )
     tz = zoneinfo.ZoneInfo(office.time_zone)

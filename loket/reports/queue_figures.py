@@ -131,6 +131,7 @@ def _parts_python(
     firsts: dict[int, list] = {}  # ticket -> [issued at, first call at]
     waited: dict[int, int] = defaultdict(int)  # ticket -> seconds waited at all its stages
     previous: dict[int, tuple[str, dt.datetime]] = {}
+    at_counter: dict[int, tuple[str, dt.datetime]] = {}  # counter -> its last event
     for ticket_id, kind, at, stage_id, counter_id in (
         TicketEvent.objects.filter(office=office, at__gte=start, at__lt=end)
         .order_by("at", "id")
@@ -139,6 +140,25 @@ def _parts_python(
     ):
         before = previous.get(ticket_id)
         previous[ticket_id] = (kind, at)
+        counter_before = None
+        if counter_id is not None:
+            counter_before = at_counter.get(counter_id)
+            at_counter[counter_id] = (kind, at)
+        if (
+            kind == TicketEventKind.CALLED
+            and stage_id is not None
+            and counter_before is not None
+            and counter_before[0] == TicketEventKind.FINISHED
+            and before is not None
+            and before[0] in WAIT_STARTS
+            and before[1] <= counter_before[1]
+        ):
+            # The counter's pause between finishing one person and calling the next, who
+            # was already waiting: counter time that no service records.
+            seconds = _epoch(at) - _epoch(counter_before[1])
+            month = _month_of(at.astimezone(tz).date())
+            counts = parts[month].hist[("gap", stage_id, counter_before[1].astimezone(tz).hour)]
+            counts[seconds] = counts.get(seconds, 0) + 1
         if kind == TicketEventKind.ISSUED:
             firsts.setdefault(ticket_id, [at, None])
         elif (
@@ -190,11 +210,13 @@ def _parts_python(
 
 _PG_DURATIONS = """
 WITH ev AS (
-    SELECT e.kind, e.at, e.stage_id,
-           LAG(e.kind) OVER w AS pkind, LAG(e.at) OVER w AS pat
+    SELECT e.kind, e.at, e.stage_id, e.counter_id,
+           LAG(e.kind) OVER w AS pkind, LAG(e.at) OVER w AS pat,
+           LAG(e.kind) OVER c AS ckind, LAG(e.at) OVER c AS cat
     FROM queue_ticketevent e
     WHERE e.office_id = %(office)s AND e.at >= %(start)s AND e.at < %(end)s
-    WINDOW w AS (PARTITION BY e.ticket_id ORDER BY e.at, e.id)
+    WINDOW w AS (PARTITION BY e.ticket_id ORDER BY e.at, e.id),
+           c AS (PARTITION BY e.counter_id ORDER BY e.at, e.id)
 ), d AS (
     SELECT CASE WHEN kind = 'called' AND pkind IN ('issued', 'finished', 'transferred',
                                                    'returned') THEN 'wait'
@@ -205,6 +227,15 @@ WITH ev AS (
            EXTRACT(HOUR FROM pat AT TIME ZONE %(tz)s)::int AS hour,
            (FLOOR(EXTRACT(EPOCH FROM at)) - FLOOR(EXTRACT(EPOCH FROM pat)))::int AS secs
     FROM ev WHERE kind IN ('called', 'finished') AND stage_id IS NOT NULL AND pat IS NOT NULL
+    UNION ALL
+    SELECT 'gap', stage_id,
+           date_trunc('month', at AT TIME ZONE %(tz)s)::date,
+           EXTRACT(HOUR FROM cat AT TIME ZONE %(tz)s)::int,
+           (FLOOR(EXTRACT(EPOCH FROM at)) - FLOOR(EXTRACT(EPOCH FROM cat)))::int
+    FROM ev
+    WHERE kind = 'called' AND stage_id IS NOT NULL AND counter_id IS NOT NULL
+      AND ckind = 'finished' AND pat IS NOT NULL AND pat <= cat
+      AND pkind IN ('issued', 'finished', 'transferred', 'returned')
 )
 SELECT month, measure, stage_id, hour, secs, COUNT(*)
 FROM d WHERE measure IS NOT NULL
@@ -327,6 +358,7 @@ def _encode(part: MonthPart) -> str:
             "within": [[d.isoformat(), *v] for d, v in sorted(part.within.items())],
             "finished": [[c, d.isoformat(), h, n] for (c, d, h), n in part.finished.items()],
             "visits": [[d.isoformat(), *v] for d, v in sorted(part.visits.items())],
+            "v": SUMMARY_VERSION,
         },
         separators=(",", ":"),
     )
@@ -342,10 +374,12 @@ def _decode(text: str) -> MonthPart:
     )
 
 
+SUMMARY_VERSION = 2  # 2: whole visits and counters' pauses ("gap")
+
+
 def _current(text: str) -> bool:
-    """A kept month in the current layout (rows kept before the whole-visit figures are
-    recomputed)."""
-    return '"visits":' in text
+    """A kept month in the current layout (older rows are recomputed)."""
+    return f'"v":{SUMMARY_VERSION}' in text
 
 
 def _month_end(month: dt.date) -> dt.date:

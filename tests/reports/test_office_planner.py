@@ -66,8 +66,49 @@ def raw_services_and_arrivals(office):
     return services, {h: n / len(days) for h, n in per_hour.items()}
 
 
+def raw_pauses(office) -> dict[int, list[float]]:
+    """Per stage: minutes from a counter's finish to its next call of someone who was
+    already waiting then, walking the raw events in time order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ticket_id, kind, at, stage_id, counter_id FROM queue_ticketevent "
+            "WHERE office_id = %s ORDER BY at, id",
+            [office.pk],
+        )
+        events = cursor.fetchall()
+    last_of_ticket: dict[int, tuple] = {}
+    last_of_counter: dict[int, tuple] = {}
+    pauses: dict[int, list[float]] = defaultdict(list)
+    for ticket_id, kind, at, stage_id, counter_id in events:
+        at = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+        ticket_before = last_of_ticket.get(ticket_id)
+        last_of_ticket[ticket_id] = (kind, at)
+        counter_before = last_of_counter.get(counter_id) if counter_id else None
+        if counter_id:
+            last_of_counter[counter_id] = (kind, at)
+        if (
+            kind == "called"
+            and counter_before
+            and counter_before[0] == "finished"
+            and ticket_before
+            and ticket_before[0] in ("issued", "finished", "transferred", "returned")
+            and ticket_before[1] <= counter_before[1]
+        ):
+            seconds = math.floor(at.timestamp()) - math.floor(counter_before[1].timestamp())
+            pauses[stage_id].append(seconds / 60)
+    return pauses
+
+
 def test_the_model_starts_from_the_office_and_its_recorded_days(recorded):
     model = office_model.fit_office(recorded, NOVEMBER)
+    pauses = raw_pauses(recorded)
+    for stage in model.stages:
+        recorded_pauses = pauses[stage.stage_id]
+        assert stage.pauses == len(recorded_pauses) > 0
+        assert stage.pause == pytest.approx(sum(recorded_pauses) / len(recorded_pauses))
+        # The generator pauses 0.05 to 0.5 minutes before each call.
+        assert 0.0 < stage.pause < 0.6
+        assert stage.service.mean == pytest.approx(stage.fit.service.mean + stage.pause)
     assert [s.name for s in model.stages] == [
         "Pemeriksaan berkas",
         "Foto dan wawancara",

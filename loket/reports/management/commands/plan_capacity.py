@@ -161,7 +161,8 @@ class Command(BaseCommand):
                 w(
                     f"  {s.name}: {s.counters} counter(s) configured, {s.fit.n} services, "
                     f"{s.fit.service.distribution} mean {s.fit.service.mean:.2f} min "
-                    f"cv {s.fit.service.cv:.2f}"
+                    f"cv {s.fit.service.cv:.2f}, pause before the next call "
+                    f"{s.pause:.2f} min: {s.service.mean:.2f} min a person"
                 )
             else:
                 w(f"  {s.name}: {s.counters} counter(s), too few services: 5 min assumed")
