@@ -306,3 +306,23 @@ def test_an_office_without_recorded_days_still_plans(client, staff, office):
     html = client.get("/reports/planner/", {"office": "KRW"}).content.decode()
     assert "Too few recorded services" in html and 'value="Foto dan wawancara"' in html
     assert 'id="calibration"' not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"office": "KRW", "fit_start": "2026-13-45", "fit_end": "x"},
+        {"office": "KRW", "fit_start": "2026-11-30", "fit_end": "2026-11-01"},
+        {"office": "KRW", "fit_start": "2020-01-01", "fit_end": "2026-11-30"},
+        {"office": "KRW", "calibration_day": "2031-01-01"},
+        {"office": "krw", "calibration_day": "0001-01-01"},
+    ],
+)
+def test_odd_planner_input_is_answered_not_failed(client, staff, office, query):
+    queue.ensure_office_queue(office=office)
+    client.force_login(staff)
+    assert client.get("/reports/planner/", query).status_code == 200
+    posted = client.post(
+        "/reports/planner/", {**query, "arrivals": "fitted", "quota_online": "-3", "days": "1"}
+    )
+    assert posted.status_code == 200
