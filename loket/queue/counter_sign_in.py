@@ -6,6 +6,9 @@ the take-over names who held it in the audit trail. Logging out, or a staff sess
 ends the officer's sign-in.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +52,21 @@ def _end(sign_in: CounterSignIn, *, reason: str, by) -> None:
     )
 
 
+def _idle_before() -> dt.datetime:
+    return clock.now() - dt.timedelta(minutes=settings.LOKET_STAFF_IDLE_MINUTES)
+
+
+def touch(*, counter: Counter, officer) -> None:
+    """The officer acted at the counter: keep the sign-in alive (one write a minute at most)."""
+    now = clock.now()
+    CounterSignIn.objects.filter(
+        counter=counter,
+        officer=officer,
+        ended_at__isnull=True,
+        last_active_at__lt=now - dt.timedelta(minutes=1),
+    ).update(last_active_at=now)
+
+
 def sign_in(*, counter: Counter, officer, take_over: bool = False, may_take_over: bool = False):
     """Sign `officer` in to `counter` (ending their sign-in at another counter).
 
@@ -61,6 +79,18 @@ def sign_in(*, counter: Counter, officer, take_over: bool = False, may_take_over
             held = current_sign_in(counter)
             if held is not None and held.officer_id == officer.pk:
                 return held
+            if held is not None and held.last_active_at < _idle_before():
+                # Left signed in on an abandoned PC: the counter is free again.
+                _end(held, reason=CounterSignInEnd.LOGGED_OUT, by=None)
+                audit.record(
+                    action="counter.sign_in_lapsed",
+                    obj=counter,
+                    object_id=str(counter.number),
+                    actor_label="system",
+                    office=counter.office,
+                    before={"officer": held.officer.email},
+                )
+                held = None
             if held is not None:
                 if not take_over:
                     raise CounterTaken()
@@ -78,8 +108,9 @@ def sign_in(*, counter: Counter, officer, take_over: bool = False, may_take_over
                 )
             for other in CounterSignIn.objects.filter(officer=officer, ended_at__isnull=True):
                 _end(other, reason=CounterSignInEnd.MOVED, by=officer)
+            now = clock.now()
             created = CounterSignIn.objects.create(
-                counter=counter, officer=officer, started_at=clock.now()
+                counter=counter, officer=officer, started_at=now, last_active_at=now
             )
             audit.record(
                 action="counter.signed_in",
@@ -120,10 +151,12 @@ def end_officer_sign_ins(*, officer) -> int:
 
 
 def require_signed_in(*, counter: Counter, officer) -> None:
+    """Refuse unless `officer` holds the counter; then keep the sign-in alive."""
     if not CounterSignIn.objects.filter(
         counter=counter, officer=officer, ended_at__isnull=True
     ).exists():
         raise CounterNotSignedIn()
+    touch(counter=counter, officer=officer)
 
 
 def on_logout(sender, request, user, **kwargs) -> None:

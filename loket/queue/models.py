@@ -500,6 +500,9 @@ class CounterSignIn(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_sign_ins"
     )
     started_at = models.DateTimeField(_("signed in at"))
+    # Written at most once a minute by the officer's actions at the counter; a sign-in idle
+    # longer than LOKET_STAFF_IDLE_MINUTES no longer holds the counter.
+    last_active_at = models.DateTimeField(_("last active at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -320,6 +320,8 @@ def _counter_context(request, counter: Counter) -> dict:
 @staff_required(*COUNTER_ROLES)
 def counter_page(request, office_code, number):
     counter = _counter(request.office, number)
+    if not request.htmx:  # opening the page is activity; the panel's polling is not
+        counter_sign_in.touch(counter=counter, officer=request.user)
     template = "queue/_counter_panel.html" if request.htmx else "queue/counter.html"
     return render(request, template, _counter_context(request, counter))
 

@@ -116,8 +116,30 @@ def test_an_idle_time_out_frees_the_counter(client, officer, now, settings):
 
 def test_the_database_holds_one_officer_per_counter(officer, second_officer, now):
     counter = Counter.objects.get(number=1)
-    CounterSignIn.objects.create(counter=counter, officer=officer, started_at=clock.now())
+    now = clock.now()
+    CounterSignIn.objects.create(
+        counter=counter, officer=officer, started_at=now, last_active_at=now
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         CounterSignIn.objects.create(
-            counter=counter, officer=second_officer, started_at=clock.now()
+            counter=counter, officer=second_officer, started_at=now, last_active_at=now
         )
+
+
+def test_a_sign_in_left_idle_on_an_abandoned_pc_frees_the_counter(
+    officer, second_officer, now, settings
+):
+    """The officer walked away without logging out: after the idle minutes without acting at
+    the counter, another officer may sign in (audited); before that, not."""
+    counter = Counter.objects.get(number=1)
+    counter_sign_in.sign_in(counter=counter, officer=officer)
+    idle = dt.timedelta(minutes=settings.LOKET_STAFF_IDLE_MINUTES)
+    with clock.frozen_at(now + dt.timedelta(minutes=20)):
+        counter_sign_in.require_signed_in(counter=counter, officer=officer)  # acted: kept alive
+    with clock.frozen_at(now + dt.timedelta(minutes=20) + idle - dt.timedelta(minutes=1)):
+        with pytest.raises(counter_sign_in.CounterTaken):
+            counter_sign_in.sign_in(counter=counter, officer=second_officer)
+    with clock.frozen_at(now + dt.timedelta(minutes=21) + idle):
+        counter_sign_in.sign_in(counter=counter, officer=second_officer)
+    assert CounterSignIn.objects.get(ended_at__isnull=True).officer == second_officer
+    assert AuditEvent.objects.filter(action="counter.sign_in_lapsed").exists()
