@@ -105,17 +105,34 @@ def receive_payment_notice(*, body: bytes, signature: str) -> Payment:
     from loket.booking.services import BillingCodeUnknown
 
     notice = parse_notice(body, signature)
+    booking_id = (
+        Booking.objects.filter(billing_code=notice.billing_code)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if booking_id is None:
+        # No booking to attach it to: kept in the audit trail, then refused (404) so that the
+        # gateway's reconciliation shows it too.
+        audit.record(
+            action="payment.unknown_billing_code",
+            obj=Payment(),
+            object_id=notice.billing_code,
+            actor_label="gateway",
+            after={
+                "amount": notice.amount,
+                "paid_at": notice.paid_at.isoformat(),
+                "reference": notice.reference,
+            },
+        )
+        raise BillingCodeUnknown()
     with transaction.atomic():
         # Only the booking row: FOR UPDATE of the joined office and account rows would block
         # every booking's foreign-key check on the office (and deadlocked against the ledger).
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("office", "account")
-            .filter(billing_code=notice.billing_code)
-            .first()
+            .get(pk=booking_id)
         )
-        if booking is None:
-            raise BillingCodeUnknown()
         existing = Payment.objects.filter(reference=notice.reference).first()
         if existing is not None:
             if existing.booking_id != booking.pk or existing.amount != notice.amount:

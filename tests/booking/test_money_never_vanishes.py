@@ -241,3 +241,13 @@ def test_a_notice_repeated_after_a_crash_is_the_same_answer(client, online, acco
     assert answers[0] == answers[1] == answers[2]
     assert Payment.objects.count() == 1
     assert json.loads(body)["billing_code"] == answers[0]["reference"]
+
+
+def test_a_notice_for_an_unknown_billing_code_is_kept_in_the_audit_trail(client, db):
+    body = json.dumps(
+        {"billing_code": "999999999999999", "amount": 650_000, "paid_at": "2026-12-01T02:30:00Z"}
+    ).encode()
+    response = notify(client, body)
+    assert (response.status_code, response.json()["code"]) == (404, "billing_code_unknown")
+    event = AuditEvent.objects.get(action="payment.unknown_billing_code")
+    assert event.object_id == "999999999999999" and event.after["amount"] == 650_000
