@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -84,17 +85,28 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") or SESSION_KEY not in request.session:
+        if request.path.startswith("/api/") or settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return self.get_response(request)
+        try:
+            refused = self._check(request)
+        except (OperationalError, InterfaceError):
+            # The database is down: the view answers (a calm 503, see OverloadMiddleware).
+            refused = None
+        return refused or self.get_response(request)
+
+    def _check(self, request):
+        """None to go on, or the answer that ends the session."""
+        if SESSION_KEY not in request.session:
+            return None
         user = request.user
         if not user.is_authenticated:
-            return self.get_response(request)
+            return None
         info = request.session.get(INFO_KEY)
         if not info or info.get("uid") != user.pk:
             info = describe(user)
             request.session[INFO_KEY] = info
         if not info["staff"]:
-            return self.get_response(request)
+            return None
         if info["otp"] and not request.session.get(OTP_PASSED_KEY):
             return _to_login(request, _("Enter the code from your authenticator app to log in."))
         if info["idle"]:
@@ -109,4 +121,4 @@ class StaffSessionMiddleware:
             polling = request.method == "GET" and request.headers.get("HX-Request")
             if seen is None or (not polling and now - seen >= SEEN_GRANULARITY):
                 request.session[SEEN_KEY] = now
-        return self.get_response(request)
+        return None

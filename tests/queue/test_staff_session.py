@@ -150,3 +150,22 @@ def test_turning_two_factor_off_needs_a_current_code(client, now, supervisor):
     next_window(device)
     two_factor.turn_off(user=supervisor, code=current_code(device))
     assert not TOTPDevice.objects.filter(user=supervisor).exists()
+
+
+def test_a_database_failure_in_the_session_check_is_not_a_500(client, now, desk, monkeypatch):
+    """The check runs before the view; a database that fails there leaves the answer to the
+    view (a calm 503 when the database is really down: tests/chaos/test_database_restart.py)."""
+    from django.db import OperationalError
+
+    from loket.queue import staff_session
+
+    client.force_login(desk)
+    session = client.session
+    session.pop(staff_session.INFO_KEY, None)
+    session.save()
+
+    def down(user):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(staff_session, "describe", down)
+    assert client.get("/office/KRW/desk/").status_code == 200
