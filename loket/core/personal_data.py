@@ -150,6 +150,16 @@ def export_personal_data(*, account: User) -> dict:
             "full_name": account.full_name,
             "email_verified_at": _iso(account.email_verified_at),
             "date_joined": _iso(account.date_joined),
+            # The API tokens' devices (User-Agent) and uses; never the token itself.
+            "api_tokens": [
+                {
+                    "device": t.label,
+                    "created_at": _iso(t.created_at),
+                    "last_used_at": _iso(t.last_used_at),
+                    "revoked_at": _iso(t.revoked_at),
+                }
+                for t in account.api_tokens.order_by("created_at", "id")
+            ],
         },
         "applicants": [
             {

@@ -144,3 +144,11 @@ def test_the_devices_page_revokes_only_the_accounts_own(client, account, other_a
     client.force_login(account)
     client.post(f"/accounts/devices/{ApiToken.objects.get().pk}/revoke/")
     assert services.user_for_token(theirs) == other_account
+
+
+def test_the_personal_data_export_lists_the_tokens_devices(client, account, now):
+    services.issue_token(email=EMAIL, password=PASSWORD, label="Aplikasi kios")
+    token = services.issue_token(email=EMAIL, password=PASSWORD)
+    data = client.get("/api/v1/me/data", **bearer(token)).json()
+    devices = [t["device"] for t in data["account"]["api_tokens"]]
+    assert "Aplikasi kios" in devices and token not in str(data)
