@@ -213,6 +213,8 @@ LOKET_IDENTITY_LOCAL_ENROL = env_bool("LOKET_IDENTITY_LOCAL_ENROL", not PRODUCTI
 LOKET_REFUND_NO_SHOWS = env_bool("LOKET_REFUND_NO_SHOWS", False)
 # Staff sessions (not applicants', not the kiosk's) end after this many idle minutes.
 LOKET_STAFF_IDLE_MINUTES = int(os.environ.get("LOKET_STAFF_IDLE_MINUTES", "30"))
+# ... and at the latest this many hours after logging in (a working day), however active.
+LOKET_STAFF_SESSION_HOURS = int(os.environ.get("LOKET_STAFF_SESSION_HOURS", "12"))
 # The issuer name shown in authenticator apps for two-factor login.
 LOKET_OTP_ISSUER = os.environ.get("LOKET_OTP_ISSUER", "Loket")
 OTP_TOTP_ISSUER = LOKET_OTP_ISSUER

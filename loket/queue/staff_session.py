@@ -4,7 +4,8 @@
 (is it staff, does it time out, has it turned on two-factor login) is read once per session
 and kept in the session, so a request costs no query:
 - staff (is_staff, a superuser, or any office role) are logged out after
-  LOKET_STAFF_IDLE_MINUTES without activity (default 30). Activity is any request except an
+  LOKET_STAFF_IDLE_MINUTES without activity (default 30), and LOKET_STAFF_SESSION_HOURS (12)
+  after logging in, however active. Activity is any request except an
   htmx GET: the live pages poll every few seconds and must not keep an abandoned PC signed in.
   Kiosk-only accounts (the self-service machine, which can only check people in) and
   applicants are not timed out;
@@ -26,6 +27,7 @@ from loket.core import clock
 
 INFO_KEY = "loket_staff"  # {"uid", "staff", "idle", "otp"}
 SEEN_KEY = "loket_staff_seen"  # epoch seconds of the last activity
+SINCE_KEY = "loket_staff_since"  # epoch seconds of the log-in
 OTP_PASSED_KEY = "loket_otp_passed"
 # The last activity is written to the session at most this often (seconds).
 SEEN_GRANULARITY = 30
@@ -53,6 +55,7 @@ def on_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     request.session[INFO_KEY] = describe(user)
+    request.session[SINCE_KEY] = int(clock.now().timestamp())
     mark_active(request)
 
 
@@ -111,6 +114,13 @@ class StaffSessionMiddleware:
             return _to_login(request, _("Enter the code from your authenticator app to log in."))
         if info["idle"]:
             now = int(clock.now().timestamp())
+            since = request.session.get(SINCE_KEY)
+            if since is not None and now - since > settings.LOKET_STAFF_SESSION_HOURS * 3600:
+                return _to_login(
+                    request,
+                    _("Your session ended after %(hours)s hours. Log in again.")
+                    % {"hours": settings.LOKET_STAFF_SESSION_HOURS},
+                )
             seen = request.session.get(SEEN_KEY)
             if seen is not None and now - seen > settings.LOKET_STAFF_IDLE_MINUTES * 60:
                 return _to_login(

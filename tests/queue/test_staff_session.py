@@ -169,3 +169,13 @@ def test_a_database_failure_in_the_session_check_is_not_a_500(client, now, desk,
 
     monkeypatch.setattr(staff_session, "describe", down)
     assert client.get("/office/KRW/desk/").status_code == 200
+
+
+def test_a_staff_session_ends_after_a_working_day_however_active(client, now, desk, settings):
+    assert settings.LOKET_STAFF_SESSION_HOURS == 12
+    staff_login(client, desk)
+    for minutes in range(20, 12 * 60, 20):  # active all day, never idle
+        with clock.frozen_at(DEFAULT_NOW + dt.timedelta(minutes=minutes)):
+            assert client.get("/office/KRW/desk/").status_code == 200
+    with clock.frozen_at(DEFAULT_NOW + dt.timedelta(hours=12, minutes=5)):
+        assert client.get("/office/KRW/desk/").status_code == 302
