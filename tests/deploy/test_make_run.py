@@ -1,0 +1,62 @@
+"""`make run` serves like production: a burst of 200 clients is answered, every one of them.
+
+The server is what `make run` starts (`python -m config.run`: collectstatic, gunicorn with
+config/gunicorn.py, the worker) on a fresh embedded SQLite database and a free port. SQLite
+only: `make run` uses the embedded database (the suite's PostgreSQL run skips it).
+"""
+
+import asyncio
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from bench import burst
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="make run serves the embedded SQLite database"
+)
+
+CLIENTS = 200
+PLACES = 120
+
+
+@pytest.fixture
+def make_run():
+    with tempfile.TemporaryDirectory(prefix="loket-make-run-") as data_dir:
+        env, setup = burst.prepare_make_run(data_dir, clients=CLIENTS, places=PLACES)
+        server = burst.MakeRun(env=env, log=Path(data_dir) / "run.log")
+        server.start(timeout=90)
+        try:
+            yield server, setup
+        finally:
+            server.stop()
+
+
+def test_a_burst_of_200_clients_is_answered_and_ctrl_c_stops_everything(make_run):
+    """200 simultaneous bookings, each on its own connection: every one gets an answer (201 or
+    409, or 429/503 with Retry-After), none is reset; the day's places are taken exactly; static
+    files are served; Ctrl-C stops the server and the worker."""
+    server, setup = make_run
+    assert len(server.processes()) >= 4  # the launcher, gunicorn's master and worker(s), the worker
+    result = asyncio.run(
+        burst.burst(
+            base_url=server.base_url,
+            day=setup["day"],
+            tokens=setup["tokens"],
+            people=burst.people_for(CLIENTS),
+            timeout=90,
+        )
+    )
+    assert result.connections_dropped == 0, result.summary()
+    assert result.answered == CLIENTS, result.summary()
+    assert result.unexpected == 0 and result.without_retry_after == 0, result.summary()
+    assert result.created == PLACES, result.summary()
+    with urllib.request.urlopen(f"{server.base_url}/static/queue/queue.css", timeout=10) as r:
+        assert r.status == 200 and b"{" in r.read()
+
+    status, lingering = server.stop()
+    assert status == 0
+    assert lingering == []
