@@ -7,9 +7,7 @@ import json
 from django.core.management import call_command
 
 
-def test_collectstatic_with_the_production_storage_finds_every_referenced_file(
-    settings, tmp_path
-):
+def test_collectstatic_with_the_production_storage_finds_every_referenced_file(settings, tmp_path):
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
