@@ -80,7 +80,7 @@ def test_every_demo_account_of_the_readme_works_where_the_readme_says(db, client
     with clock.frozen_at(MONDAY):
         call_command("load_demo", stdout=io.StringIO())
         accounts = demo_accounts()
-        assert len(accounts) == 10
+        assert len(accounts) == 11
         for email, password, where in accounts:
             client.logout()
             if where.startswith("/admin/"):

@@ -6,6 +6,10 @@ only: `make run` uses the embedded database (the suite's PostgreSQL run skips it
 """
 
 import asyncio
+import json
+import shutil
+import subprocess
+import sys
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -60,3 +64,44 @@ def test_a_burst_of_200_clients_is_answered_and_ctrl_c_stops_everything(make_run
     status, lingering = server.stop()
     assert status == 0
     assert lingering == []
+
+
+def readme_api_walkthrough(base_url: str) -> str:
+    """The README's "Booking through the API, step by step" shell block, aimed at `base_url`."""
+    readme = (burst.ROOT / "README.md").read_text()
+    section = readme[readme.index("## Booking through the API, step by step") :]
+    block = section[section.index("```sh\n") + 6 : section.index("\n```", section.index("```sh"))]
+    assert "BASE=http://127.0.0.1:8000\n" in block
+    return block.replace("BASE=http://127.0.0.1:8000", f"BASE={base_url}", 1)
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("openssl")), reason="curl, openssl")
+def test_the_readme_api_walkthrough_books_and_pays_on_make_run(tmp_path):
+    """The README's curl steps, run as written against `make run`'s server with the demo: the
+    day and window come from the availability answer, the booking is paid and confirmed."""
+    env = burst.make_run_env(str(tmp_path))
+    env.pop("LOKET_PAYMENT_SECRET", None)
+    for command in (["migrate", "--noinput", "-v0"], ["load_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=burst.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    server = burst.MakeRun(env=env, log=tmp_path / "run.log")
+    server.start(timeout=90)
+    try:
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", readme_api_walkthrough(server.base_url)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr + done.stdout
+    bookings = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [b["status"] for b in bookings] == ["confirmed"]
+    assert bookings[0]["application_number"]
