@@ -193,7 +193,13 @@ def prepare_here(*, clients: int, places: int) -> dict:
 
 def make_run_env(data_dir: str) -> dict:
     """The environment `make run` serves with: the embedded SQLite in `data_dir`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # make run's defaults: no database URL, no shared cache, no LOKET_* setting (the bench
+    # process sets some for its own server).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("LOKET_")
+    }
     env.update(
         {
             "LOKET_DATA_DIR": data_dir,

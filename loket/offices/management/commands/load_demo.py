@@ -34,7 +34,7 @@ class Command(BaseCommand):
             training = clock.training_day() is not None
             self.stdout.write(
                 self.style.WARNING(
-                    f"The office is closed today, {day:%A %d %B} ({closed}): no office day to try."
+                    f"The office is closed today, {day.isoformat()} ({closed}): no office day."
                     + (
                         ""
                         if training
