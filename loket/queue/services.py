@@ -597,7 +597,8 @@ def issue_walk_in_ticket(
         raise InvalidInput(_("Write the person's name as on the KTP."))
     today = _today(office)
     reason = office_closed_reason(office, today)
-    if reason is not None:
+    # An emergency ticket takes no quota place: only a closure or holiday stops it, not a weekend.
+    if reason is not None and (lane_kind != LaneKind.EMERGENCY or is_office_closed(office, today)):
         raise OfficeClosedToday(reason=reason)
     nik = (nik or "").strip().replace(" ", "")
     if nik:
