@@ -64,6 +64,11 @@ class Command(BaseCommand):
         if last_days:
             days = (today - dt.timedelta(days=last_days), today - dt.timedelta(days=1))
             when = f"{days[0]} to {days[1]}"
+        if days and has_generated(target, year, days=(today, today + dt.timedelta(days=400))):
+            self.stderr.write(
+                f"{target.code} holds generated bookings dated today or later (an older demo "
+                "filled the whole month): `make clean` starts the demo afresh."
+            )
         if if_empty and has_generated(target, year, month, days=days):
             self.stdout.write(f"{target.code} already has generated bookings in {when}: skipped")
             return
