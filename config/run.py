@@ -3,7 +3,8 @@
 - collects the static files (served by WhiteNoise from STATIC_ROOT),
 - starts gunicorn with `config/gunicorn.py` (workers = cores, 4 threads each) on HOST:PORT,
 - starts the background worker (`manage.py run_worker`: expires unpaid holds, sends e-mail),
-- on Ctrl-C or SIGTERM stops both and waits for them; if either exits, the other is stopped.
+- on Ctrl-C, SIGTERM or SIGHUP stops both and waits for them; if either exits, the other is
+  stopped too.
 
 Debug pages are off (LOKET_DEBUG=0 unless set): errors are answered as in production.
 `make dev` is Django's development server, with autoreload and debug pages.
@@ -52,8 +53,8 @@ def main(argv: list[str]) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C, kill, terminal closed
+        signal.signal(sig, stop)
     # Each child in its own process group: a terminal's Ctrl-C reaches this process only, which
     # stops the children in order (gunicorn finishes its requests; the worker its round).
     children = [
