@@ -105,3 +105,16 @@ def test_the_readme_api_walkthrough_books_and_pays_on_make_run(tmp_path):
     bookings = json.loads(done.stdout.strip().splitlines()[-1])
     assert [b["status"] for b in bookings] == ["confirmed"]
     assert bookings[0]["application_number"]
+
+
+def test_make_run_starts_the_production_launcher_and_make_dev_the_development_server():
+    """The burst above is against what `make run` starts; `make dev` keeps runserver."""
+    makefile = (burst.ROOT / "Makefile").read_text()
+
+    def recipe(target: str) -> str:
+        body = makefile[makefile.index(f"\n{target}:") :].split("\n\n")[0]
+        return body
+
+    assert "-m config.run --host $(HOST) --port $(PORT)" in recipe("run")
+    assert "runserver" not in recipe("run")
+    assert "manage.py runserver" in recipe("dev") and "run_worker" in recipe("dev")
