@@ -141,9 +141,8 @@ def office_closed_reason(office: Office, day: dt.date) -> str | None:
     reason = closure.first()
     if reason is not None:
         return reason or gettext("closed")
-    if office.observe_national_holidays:
-        if domain.national_closure(day) is not None:
-            return domain.national_closure_name(day, get_language() or "id")
+    if office.observe_national_holidays and domain.national_closure(day) is not None:
+        return domain.national_closure_name(day, get_language() or "id")
     if day.weekday() >= 5:
         return date_format(day, "l")
     return None
