@@ -6,3 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "loket.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from loket.core import personal_data
+        from loket.notifications.personal_data import PERSONAL_DATA
+
+        personal_data.register(PERSONAL_DATA)

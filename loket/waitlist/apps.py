@@ -9,6 +9,9 @@ class WaitlistConfig(AppConfig):
 
     def ready(self):
         from loket.capacity.integrity import register_holder
+        from loket.core import personal_data
+        from loket.waitlist.personal_data import PERSONAL_DATA
         from loket.waitlist.selectors import count_places_held
 
         register_holder("waitlist_offers", count_places_held)
+        personal_data.register(PERSONAL_DATA)
