@@ -22,9 +22,7 @@ from loket.core import clock
 from loket.core.errors import DomainError
 
 
-class BackupFailed(DomainError):
-    code = "backup_failed"
-    status = 500
+class BackupFailed(DomainError, code="backup_failed", status=500):
     message = _("The backup or restore failed: %(reason)s")
 
 

@@ -355,24 +355,18 @@ def anonymise_closed_cases(
 # --- Closing an account ---------------------------------------------------------------------
 
 
-class AccountHasOpenCases(DomainError):
-    code = "account_has_open_cases"
-    status = 409
+class AccountHasOpenCases(DomainError, code="account_has_open_cases", status=409):
     message = _(
         "This account still has a booking that is not finished or a place on a waiting list. "
         "Cancel the booking or leave the waiting list first."
     )
 
 
-class StaffAccount(DomainError):
-    code = "staff_account"
-    status = 403
+class StaffAccount(DomainError, code="staff_account", status=403):
     message = _("Staff accounts are closed by an office administrator.")
 
 
-class WrongPassword(DomainError):
-    code = "wrong_password"
-    status = 403
+class WrongPassword(DomainError, code="wrong_password", status=403):
     message = _("The password is not right.")
 
 

@@ -14,9 +14,7 @@ from loket.identity import regions
 _NIK_RE = re.compile(r"^[0-9]{16}$")
 
 
-class NikInvalid(DomainError):
-    code = "nik_invalid"
-    status = 422
+class NikInvalid(DomainError, code="nik_invalid", status=422):
     message = _("The NIK is not valid.")
 
 
