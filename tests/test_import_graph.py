@@ -17,8 +17,8 @@ PACKAGE = Path(loket.__file__).parent
 # and URL wiring live in config/, above every floor.
 FLOORS = (
     ("core", "identity"),  # clock, errors, audit trail, masking, registries; NIK rules
-    ("accounts", "offices"),  # applicant accounts; offices and their configuration
-    ("capacity", "notifications"),  # the ledger of places; the outbox
+    ("accounts", "offices", "notifications"),  # applicant accounts; offices; the outbox
+    ("capacity",),  # the ledger of places
     ("booking",),  # bookings and their lifecycle
     ("waitlist", "release", "queue", "outreach"),  # the channels
     ("web", "reports"),  # the applicant website; reports and planning
@@ -30,14 +30,10 @@ FLOORS = (
 KNOWN_EDGES = {
     # accounts/services: closing and creating accounts reach into booking and the waitlist.
     ("accounts", "booking"),
-    ("accounts", "notifications"),
     ("accounts", "waitlist"),
     # booking/services: a freed place makes a waiting-list offer; release's waiting room.
     ("booking", "release"),
     ("booking", "waitlist"),
-    # notifications: booking reminders and the worker's periodic jobs live in notifications.
-    ("notifications", "booking"),
-    ("notifications", "waitlist"),
     # offices: config changes resize the ledger and offer places; the demo data loader.
     ("offices", "booking"),
     ("offices", "capacity"),
@@ -47,9 +43,6 @@ KNOWN_EDGES = {
     # outreach makes queue tickets (walk-ins, service days); the queue's bridge and views
     # read outreach back, which closes a circle.
     ("queue", "outreach"),
-    # queue/views shows a report figure; release/views uses the website's helpers.
-    ("queue", "reports"),
-    ("release", "web"),
 }
 
 

@@ -10,10 +10,17 @@ class BookingConfig(AppConfig):
     def ready(self):
         from loket.booking import config_cache
         from loket.booking.personal_data import PERSONAL_DATA
+        from loket.booking.reminders import send_appointment_reminders
         from loket.booking.selectors import count_places_held
+        from loket.booking.services import expire_overdue_holds
         from loket.capacity.integrity import register_holder
         from loket.core import personal_data
+        from loket.notifications.jobs import Job, register_job
 
         register_holder("bookings", count_places_held)
         config_cache.connect_signals()
         personal_data.register(PERSONAL_DATA)
+        register_job("expire_holds", Job(expire_overdue_holds, 10, "expired {count} hold(s)"))
+        register_job(
+            "reminders", Job(send_appointment_reminders, 30, "reminded {count} booking(s)")
+        )

@@ -21,6 +21,8 @@ SUPERVISOR_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 PICKUP_ROLES = (StaffRole.DESK, StaffRole.COUNTER, StaffRole.SUPERVISOR)
 # The audit search (loket.core.audit_views), scoped by the audit scope below.
 AUDIT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
+# The reports and capacity planning (loket.reports.permissions).
+REPORT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 # The self-service check-in page: the kiosk's own account, or the desk setting a machine up.
 KIOSK_ROLES = (StaffRole.KIOSK, StaffRole.DESK, StaffRole.SUPERVISOR)
 

@@ -39,10 +39,10 @@ from loket.queue.permissions import (
     DESK_ROLES,
     KIOSK_ROLES,
     PICKUP_ROLES,
+    REPORT_ROLES,
     SUPERVISOR_ROLES,
     staff_required,
 )
-from loket.reports.permissions import REPORT_ROLES
 
 
 class StaffLoginView(auth_views.LoginView):

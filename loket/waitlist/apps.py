@@ -10,8 +10,13 @@ class WaitlistConfig(AppConfig):
     def ready(self):
         from loket.capacity.integrity import register_holder
         from loket.core import personal_data
+        from loket.notifications.jobs import Job, register_job
         from loket.waitlist.personal_data import PERSONAL_DATA
         from loket.waitlist.selectors import count_places_held
+        from loket.waitlist.services import expire_lapsed_offers
 
         register_holder("waitlist_offers", count_places_held)
         personal_data.register(PERSONAL_DATA)
+        register_job(
+            "expire_offers", Job(expire_lapsed_offers, 20, "{count} waiting-list offer(s)")
+        )
