@@ -28,13 +28,15 @@ FLOORS = (
 # goes on (other parts move them). This list may only shrink: the test fails when an edge
 # appears that is not here, and when one listed here is gone (then delete its line).
 KNOWN_EDGES = {
-    # accounts/services: closing and creating accounts reach into booking and the waitlist.
+    # accounts/services: adding a person writes through booking's fastsql (part 7 of the
+    # issue); removing one asks bookings and waiting-list entries directly.
     ("accounts", "booking"),
     ("accounts", "waitlist"),
     # booking/services: a freed place makes a waiting-list offer; release's waiting room.
     ("booking", "release"),
     ("booking", "waitlist"),
-    # offices: config changes resize the ledger and offer places; the demo data loader.
+    # offices: a capacity change resizes the ledger and offers freed places (services), the
+    # API lists availability from the ledger, the demo loader fills every app.
     ("offices", "booking"),
     ("offices", "capacity"),
     ("offices", "outreach"),
