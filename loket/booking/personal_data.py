@@ -103,6 +103,15 @@ def applicant_cases(*, cutoff: dt.datetime) -> ApplicantCases:
     )
 
 
+def applicant_in_use(applicant) -> bool:
+    return Booking.objects.filter(applicant=applicant, status__in=ACTIVE_STATUSES).exists()
+
+
+def applicant_on_record(applicant) -> bool:
+    """Past bookings are the office's records: the person named in them stays."""
+    return Booking.objects.filter(applicant=applicant).exists()
+
+
 def has_open_cases(account) -> bool:
     return Booking.objects.filter(account=account, status__in=ACTIVE_STATUSES).exists()
 

@@ -81,6 +81,15 @@ def applicant_cases(*, cutoff: dt.datetime) -> ApplicantCases:
     )
 
 
+def applicant_in_use(applicant) -> bool:
+    return WaitlistEntry.objects.filter(applicant=applicant, status__in=OPEN_STATUSES).exists()
+
+
+def let_applicant_go(applicant) -> None:
+    """Closed entries keep their NIK; they no longer point to the person."""
+    WaitlistEntry.objects.filter(applicant=applicant).update(applicant=None)
+
+
 def has_open_cases(account) -> bool:
     return WaitlistEntry.objects.filter(account=account, status__in=OPEN_STATUSES).exists()
 
