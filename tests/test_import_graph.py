@@ -30,8 +30,7 @@ FLOORS = (
 KNOWN_EDGES = {
     # accounts/services: adding a person writes through booking's fastsql (part 7 of the issue).
     ("accounts", "booking"),
-    # booking/services: a freed place makes a waiting-list offer; release's waiting room.
-    ("booking", "release"),
+    # booking/services: a freed place makes a waiting-list offer.
     ("booking", "waitlist"),
     # offices: a capacity change resizes the ledger and offers freed places (services), the
     # API lists availability from the ledger, the demo loader fills every app.
