@@ -1,7 +1,8 @@
 """The background worker's periodic jobs (`manage.py run_worker`).
 
 Each app registers its own in its AppConfig.ready(): a function returning how many things it
-did, a rank (the order of a round) and the words for the worker's log line."""
+did, a rank (the order of a round) and the words for the worker's log line (or None for a job
+that is not reported)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 class Job:
     run: Callable[[], int]
     rank: int
-    report: str  # e.g. "expired {count} hold(s)"
+    report: str | None  # e.g. "expired {count} hold(s)"; None: run, not reported
 
 
 _jobs: dict[str, Job] = {}

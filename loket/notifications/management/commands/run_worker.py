@@ -35,9 +35,10 @@ class Command(BaseCommand):
             except Exception as exc:  # keep the worker alive through a database outage
                 self.stderr.write(f"round failed: {type(exc).__name__}: {exc}")
             else:
-                if any(count for _job, count in done):
+                reported = [(job.report, count) for job, count in done if job.report]
+                if any(count for _report, count in reported):
                     self.stdout.write(
-                        ", ".join(job.report.format(count=count) for job, count in done)
+                        ", ".join(report.format(count=count) for report, count in reported)
                     )
             if once:
                 break
