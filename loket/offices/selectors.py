@@ -13,13 +13,11 @@ from loket.offices import domain
 from loket.offices.models import Channel, ChannelKind, Closure, Office
 
 
-class OfficeNotFound(NotFound):
-    code = "office_not_found"
+class OfficeNotFound(NotFound, code="office_not_found"):
     message = _("There is no such office.")
 
 
-class ChannelNotFound(NotFound):
-    code = "channel_not_found"
+class ChannelNotFound(NotFound, code="channel_not_found"):
     message = _("This office has no such service channel.")
 
 

@@ -19,7 +19,6 @@ from django_ratelimit.core import get_usage
 
 from loket.capacity.integrity import check_ledger, list_slot_rows
 from loket.core import clock
-from loket.core.audit_views import AUDIT_ROLES
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
@@ -36,14 +35,15 @@ from loket.queue.forms import (
 )
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
 from loket.queue.permissions import (
+    AUDIT_ROLES,
     COUNTER_ROLES,
     DESK_ROLES,
     KIOSK_ROLES,
     PICKUP_ROLES,
+    REPORT_ROLES,
     SUPERVISOR_ROLES,
     staff_required,
 )
-from loket.reports.permissions import REPORT_ROLES
 
 
 class StaffLoginView(auth_views.LoginView):
