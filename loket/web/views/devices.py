@@ -1,4 +1,4 @@
-"""The account's own pages: "Perangkat dan token" (devices and API tokens)."""
+"""The account's page "Perangkat dan token" (devices and API tokens)."""
 
 from django.conf import settings
 from django.contrib import messages

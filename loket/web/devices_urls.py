@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loket.accounts import views
+from loket.web.views import devices as views
 
 app_name = "accounts"
 
