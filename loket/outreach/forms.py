@@ -30,7 +30,12 @@ def all_regency_choices() -> list[tuple[str, str]]:
 
 
 class DateInput(forms.DateInput):
+    """A date picker: its value must be ISO (YYYY-MM-DD), whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class ServiceDayBookingForm(forms.Form):
@@ -130,7 +135,9 @@ class EmergencyCaseForm(forms.Form):
 
 class EmergencyDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
     )
     service_date = forms.DateField(label=_("Service day"), widget=DateInput, required=False)
     reason = forms.CharField(label=_("Reason for the decision"), widget=forms.Textarea)

@@ -1141,9 +1141,10 @@ def approve_emergency_case(
     """A supervisor approves a case for a day, outside the normal quota.
 
     Outside the working area it needs `area_override` with a written reason (also a DB check).
-    The case gets a code; approved for today, its emergency-lane ticket is issued at once,
-    otherwise the desk checks it in by the code on that day (queue.bridge).
-    Locks: the case row, then (today) the emergency lane's number sequence.
+    The case gets a code; the desk checks the person in by it on that day (queue.bridge), and
+    only then is the emergency-lane ticket issued, also for a case approved for today: a ticket
+    issued before the person arrives would be called at a counter while they are not there.
+    Locks: the case row.
     """
     office = case.office
     require_roles(actor, office, DECISION_ROLES)
@@ -1197,8 +1198,6 @@ def approve_emergency_case(
                 "code": locked.code,
             },
         )
-        if service_date == today:  # otherwise the desk checks the case in by its code that day
-            bridge.issue_emergency_ticket(case=locked, officer=actor)
     return locked
 
 

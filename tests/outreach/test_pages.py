@@ -180,3 +180,29 @@ def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(
         client.post(url, {"action": "cancel", "cancel-reason": "x"})
     day.refresh_from_db()
     assert day.status == "scheduled" and day.admissions.count() == 1
+
+
+def test_the_decision_form_prefills_the_day_in_iso_and_labels_it_in_indonesian(
+    office, hotline, supervisor
+):
+    """In Bahasa Indonesia the service day is prefilled as YYYY-MM-DD (what a date picker
+    accepts, not 01/12/2026), and the decision's label is Indonesian."""
+    from django.conf import settings
+    from django.test import Client
+
+    case = services.record_emergency_case(
+        office=office,
+        actor=hotline,
+        caller_name="Ibu Sari",
+        caller_phone="081298765432",
+        nik=make_nik(dt.date(1980, 4, 2)),
+        applicant_name="Pak Darto",
+        domicile_regency="3215",
+        reason="serious_illness",
+    )
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    client.force_login(supervisor)
+    page = client.get(reverse("outreach:hotline_case", args=[case.pk])).content.decode()
+    assert 'type="date" name="service_date" value="2026-12-01"' in page
+    assert "Keputusan" in page and ">Decision<" not in page
