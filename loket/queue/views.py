@@ -121,7 +121,12 @@ def desk(request, office_code):
         except DomainError as exc:
             find.add_error("code", str(exc))
         else:
-            confirm = CheckInForm(initial={"code": arrival.code})
+            refusal = arrival.booking and services.void_booking_refusal(arrival.booking)
+            if refusal:  # said at once: no NIK to type for a booking that is void
+                find.add_error("code", str(refusal))
+                arrival = None
+            else:
+                confirm = CheckInForm(initial={"code": arrival.code})
     return _desk_page(request, find=find, arrival=arrival, confirm=confirm)
 
 

@@ -29,6 +29,8 @@ from loket.web.ratelimit import limited
 from loket.web.views.common import office_and_channel, page, parse_day, verified_required
 
 DRAFT = "booking_draft"
+# The statuses in which the proof page is a proof (QR code, "paid").
+PROOF_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 
 
 def demo_payments_enabled() -> bool:
@@ -334,10 +336,18 @@ def proof(request, code: str):
     b = _account_booking(request, code)
     if not b.application_number:
         return redirect("web:pay", code=b.code)
+    # Only a booking the desk would still check in shows a QR code and "paid": a cancelled one
+    # (or one that is over) says so, and nothing on it looks like a valid proof.
+    valid = b.status in PROOF_STATUSES
     return render(
         request,
         "web/booking/proof.html",
-        {"booking": b, "qr_svg": _qr_svg(b), "generated_at": clock.now()},
+        {
+            "booking": b,
+            "valid": valid,
+            "qr_svg": _qr_svg(b) if valid else "",
+            "generated_at": clock.now(),
+        },
     )
 
 
@@ -352,6 +362,7 @@ def my_bookings(request):
     rows = [
         {
             "booking": b,
+            "has_proof": b.status in PROOF_STATUSES,
             "may_cancel": selectors.may_cancel(b),
             "reschedule_blocker": selectors.reschedule_blocker(b),
         }
