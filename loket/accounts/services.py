@@ -18,7 +18,7 @@ from loket.accounts.models import ApiToken, Applicant, EmailVerification, User
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity import regions
-from loket.identity.nik import parse_nik
+from loket.identity.nik import NikInvalid, parse_nik
 from loket.notifications.services import enqueue_message
 
 
@@ -252,8 +252,10 @@ def save_applicant(
     """
     info = parse_nik(nik, declared_birth_date=birth_date, today=today)
     if sex and sex != info.sex:
-        raise InvalidInput(
-            _("The sex does not match the NIK (for women the day in the NIK is +40).")
+        # The same code as a birth date that contradicts the NIK: one kind of fault, one code.
+        raise NikInvalid(
+            _("The sex does not match the NIK (for women the day in the NIK is +40)."),
+            field="sex",
         )
     regency = regions.normalize_regency(domicile_regency)
     if regency is None:

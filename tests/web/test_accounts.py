@@ -310,5 +310,6 @@ def test_regency_checked_as_typed(client):
     url = reverse("web:check_regency")
     assert "Kab. Karawang" in client.get(url, {"domicile_regency": "32.15"}).content.decode()
     assert "Kab. Purwakarta" in client.get(url, {"domicile_regency": "3214"}).content.decode()
-    assert "Unknown regency code" in client.get(url, {"domicile_regency": "99.99"}).content.decode()
+    unknown = client.get(url, {"domicile_regency": "99.99"}).content.decode()
+    assert "No regency or city is called 99.99" in unknown
     assert client.get(url).content.decode().strip() == ""
