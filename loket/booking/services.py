@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import config_cache, domain, fastsql
+from loket.booking import config_cache, domain, fastsql, numbers
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -656,9 +656,7 @@ def record_payment(*, body: bytes, signature: str) -> Booking:
         )
         booking.status = BookingStatus.CONFIRMED
         booking.paid_at = paid_at
-        booking.application_number = domain.application_number(
-            office_code=booking.office.code, day=booking.date, booking_id=booking.pk
-        )
+        booking.application_number = numbers.issue_application_number(office=booking.office)
         booking.updated_at = now
         booking.save(update_fields=["status", "paid_at", "application_number", "updated_at"])
         audit.record(
