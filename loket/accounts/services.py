@@ -19,6 +19,7 @@ from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 
 
@@ -110,7 +111,9 @@ def _send_verification_code(user: User) -> str:
         recipient=user.email,
         subject=gettext("Your Loket verification code"),
         body=gettext("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
-        % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES},
+        % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES}
+        + "\n\n"
+        + gettext("Enter it here: %(url)s") % {"url": texts.link("web:verify")},
     )
     return code
 

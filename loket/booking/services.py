@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.core.models import AuditEvent
+from loket.notifications import texts
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
@@ -348,12 +348,15 @@ def book_appointment(
                     "Pay Rp%(amount)s with billing code %(billing)s."
                 )
                 % {
-                    "date": f"{day:%d-%m-%Y}",
-                    "window": f"{slot.window_start:%H:%M}",
+                    "date": texts.office_day(day),
+                    "window": texts.office_window(slot.window_start, slot.window_end, tz),
                     "deadline": _local(booking.pay_before, tz),
                     "amount": f"{amount:,}".replace(",", "."),
                     "billing": booking.billing_code,
-                },
+                }
+                + "\n\n"
+                + gettext("Pay or check the payment here: %(url)s")
+                % {"url": texts.link("web:pay", booking.code)},
             }
             took = _write_booking(
                 booking,
@@ -437,7 +440,8 @@ def _write_booking(
 
 
 def _local(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+    """A moment for a message: the office's wall clock with the zone's name (WIB)."""
+    return texts.office_moment(moment, tz)
 
 
 def get_account_booking(*, account: User, code: str) -> Booking:
@@ -677,10 +681,17 @@ def record_payment(*, body: bytes, signature: str) -> Booking:
             )
             % {
                 "number": booking.application_number,
-                "date": f"{booking.date:%d-%m-%Y}",
+                "date": texts.office_day(booking.date),
                 "start": f"{booking.window_start:%H:%M}",
-                "end": f"{booking.window_end:%H:%M}",
-            },
+                "end": f"{booking.window_end:%H:%M} {texts.zone_abbr(booking.office.time_zone)}",
+            }
+            + "\n\n"
+            + gettext(
+                "The QR code of your proof is in this e-mail: show it at the information desk, "
+                "printed or on your phone. The proof, to print or cancel or reschedule: %(url)s"
+            )
+            % {"url": texts.link("web:proof", booking.code)},
+            qr_payload=qr_payload(booking),
         )
     return booking
 

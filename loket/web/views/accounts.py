@@ -120,6 +120,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/accounts/password_reset.html"
     email_template_name = "web/accounts/password_reset_email.txt"
     subject_template_name = "web/accounts/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self):
+        # The link is built on LOKET_SITE_URL, not on the Host header a client sends.
+        return {"site_url": settings.LOKET_SITE_URL}
+
     success_url = reverse_lazy("web:password_reset_done")
 
 
