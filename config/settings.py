@@ -267,7 +267,7 @@ import sys  # noqa: E402
 # Account lockout (django-axes): N failed logins for one (e-mail, IP) lock that pair for M
 # minutes, on the website and on POST /api/v1/auth/token. Attempts are kept in the database,
 # so several app processes share them.
-INSTALLED_APPS += ["axes"]
+INSTALLED_APPS += ["loket.web.apps.AxesConfig"]  # django-axes, with a translated heading
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # Last, so it sees a view's database failure first: a calm 503 + Retry-After, never a 500.
 MIDDLEWARE.append("loket.release.middleware.OverloadMiddleware")

@@ -206,3 +206,38 @@ def test_the_decision_form_prefills_the_day_in_iso_and_labels_it_in_indonesian(
     page = client.get(reverse("outreach:hotline_case", args=[case.pk])).content.decode()
     assert 'type="date" name="service_date" value="2026-12-01"' in page
     assert "Keputusan" in page and ">Decision<" not in page
+
+
+def test_a_full_walk_in_day_says_so_not_choose_another_window(client, office, simpatik, desk):
+    """The last walk-in place taken, the next person is told the day is full (a walk-in day
+    has no windows to choose from)."""
+    from loket.core import clock
+
+    day = services.create_one_off_day(
+        office=office,
+        channel=simpatik,
+        name="Paspor Simpatik",
+        day=dt.date(2026, 12, 5),
+        location="Kantor",
+        quota=1,
+    )
+    client.force_login(desk)
+    url = reverse("outreach:staff_occurrence", args=[day.pk])
+    with clock.frozen_at(dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)):
+        client.post(url, {"action": "walk_in", "walk_in-name": "Ani"})
+        page = client.post(url, {"action": "walk_in", "walk_in-name": "Budi"}).content.decode()
+    assert "All walk-in places of this day are taken" in page
+    assert "window" not in page.split("<main", 1)[1].lower()
+    assert day.admissions.count() == 1
+
+
+def test_the_team_calendar_pages_by_weeks_in_indonesian(coordinator):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    client.force_login(coordinator)
+    page = client.get(reverse("outreach:team_calendar")).content.decode()
+    assert "Minggu berikutnya" in page and "Minggu sebelumnya" in page
+    assert ">Belum<" not in page

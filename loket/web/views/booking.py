@@ -81,16 +81,22 @@ def _calendar_context(channel, month_param, day_url, *, link_full: bool = False)
     month = _parse_month(month_param, today)
     cal = selectors.month_calendar(channel=channel, month=month)
     linked = ("open", "full") if link_full else ("open",)
+    last = (cal.first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    closures = selectors.closure_names(office=channel.office, start=cal.first, end=last)
     weeks = [
         [
             None
             if d is None
-            else {"day": d, "url": day_url(d.date) if d.status in linked else None}
+            else {
+                "day": d,
+                "url": day_url(d.date) if d.status in linked else None,
+                "closure": closures.get(d.date),
+            }
             for d in week
         ]
         for week in cal.weeks
     ]
-    return {"calendar": cal, "weeks": weeks}
+    return {"calendar": cal, "weeks": weeks, "closures": sorted(closures.items())}
 
 
 def calendar(request, office_code: str, channel_code: str):
@@ -126,6 +132,7 @@ def day(request, office_code: str, channel_code: str, date: str):
             "availability": availability,
             "windows": windows,
             "room_url": _waiting_room_url(channel, day_),
+            "closure": selectors.closure_names(office=office, start=day_, end=day_).get(day_),
         },
     )
 
