@@ -107,8 +107,8 @@ def _add_errors(form, exc: DomainError) -> None:
 # --- Service days (applicants) ------------------------------------------------------------
 
 
-@login_required
 def service_days(request):
+    """Public, like GET /api/v1/outreach/service-days: booking a place needs a login."""
     office = _office(request)
     days = selectors.list_upcoming_service_days(office=office)
     return render(request, "outreach/service_days.html", {"office": office, "days": days})

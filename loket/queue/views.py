@@ -290,6 +290,12 @@ def _counter_context(request, counter: Counter) -> dict:
         "waiting": selectors.list_waiting_for_counter(counter=counter),
         "parked": selectors.list_parked(office=counter.office, counter=counter),
         "stages": Stage.objects.filter(office=counter.office, is_final=False).order_by("order"),
+        # "Did not come" only after the set number of recalls: shown disabled until then.
+        "recalls_left": max(
+            0,
+            services.get_queue_settings(counter.office).recalls_before_no_show
+            - (ticket.recall_count if ticket else 0),
+        ),
     }
 
 
