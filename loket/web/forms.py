@@ -1,5 +1,7 @@
 """Forms of the applicant website: they parse input; the services hold the rules."""
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -255,6 +257,7 @@ class ApplicantForm(forms.Form):
         return data
 
 
+@functools.cache
 def regency_options() -> list[tuple[str, str]]:
     """(name, province) of every regency and city, for the form's list of suggestions."""
     return sorted(
