@@ -21,6 +21,7 @@ from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import CapacityOverride, Channel, ChannelKind, Closure, Office
@@ -560,7 +561,10 @@ def move_occurrence(
                     "date": f"{day:%d-%m-%Y}",
                     "location": new_location,
                     "reason": reason,
-                },
+                }
+                + "\n\n"
+                + gettext("Your booking, to keep or cancel it: %(url)s")
+                % {"url": texts.link("web:my_bookings")},
             )
         audit.record(
             action="service_day.moved",
@@ -618,7 +622,10 @@ def cancel_occurrence(
                     "date": f"{occurrence.date:%d-%m-%Y}",
                     "reason": reason,
                     "code": booking.code,
-                },
+                }
+                + "\n\n"
+                + gettext("Other service days: %(url)s")
+                % {"url": texts.link("outreach:service_days")},
             )
         occurrence.assignments.all().delete()
         occurrence.status = OccurrenceStatus.CANCELLED
