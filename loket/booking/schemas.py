@@ -145,7 +145,9 @@ class BookingOut(Schema):
     pay_before: dt.datetime
     paid_at: dt.datetime | None
     application_number: str | None
-    qr: str | None = Field(description="Signed QR payload, once paid")
+    qr: str | None = Field(
+        description="Signed QR payload while the booking is confirmed or checked in, else null"
+    )
     reschedules_left: int
 
 

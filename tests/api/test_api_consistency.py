@@ -105,3 +105,16 @@ def test_429_is_in_indonesian(account, limits):  # noqa: F811
     refused = ask_token(PASSWORD)
     assert refused.status_code == 429
     assert refused.json()["detail"] == "Terlalu banyak permintaan. Coba lagi sebentar lagi."
+
+
+@pytest.mark.django_db
+def test_a_cancelled_booking_has_its_status_and_no_qr(client, office, auth):
+    from loket.booking.models import Booking
+    from tests.helpers import pay
+
+    code = create(client, auth).json()["code"]
+    pay(Booking.objects.get(code=code))
+    assert client.get(f"/api/v1/bookings/{code}", **auth).json()["qr"]
+    client.post(f"/api/v1/bookings/{code}/cancel", **auth)
+    answer = client.get(f"/api/v1/bookings/{code}", **auth).json()
+    assert answer["status"] == "cancelled" and answer["qr"] is None
