@@ -30,6 +30,7 @@ def test_the_schema_gives_sex_nik_and_window_their_values(schema):
     out = component(schema, "BookingOut")["properties"]
     assert "cancelled" in out["status"]["enum"]
     assert component(schema, "ApplicantOut")["properties"]["sex"]["enum"] == ["M", "F"]
+    assert component(schema, "JoinIn")["properties"]["nik"]["pattern"] == "^[0-9]{16}$"
 
 
 def test_every_rate_limited_operation_declares_429(schema):
