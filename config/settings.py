@@ -148,7 +148,7 @@ USE_TZ = True
 TIME_ZONE = "Asia/Jakarta"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("LOKET_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -337,3 +337,21 @@ LOKET_SMS_GATEWAY_SENDER_ID = os.environ.get("LOKET_SMS_GATEWAY_SENDER_ID", "LOK
 LOKET_SMS_GATEWAY_TIMEOUT = float(os.environ.get("LOKET_SMS_GATEWAY_TIMEOUT", "10"))
 # Where the site is reached from outside: messages carry absolute links built on it.
 LOKET_SITE_URL = os.environ.get("LOKET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Training mode (README, "Training mode"): the clock runs on another day at the real time of
+# day, so the office day can be practised on a weekend or holiday. "next-working-day" or a date
+# YYYY-MM-DD; empty: off. Never with production data: refused with LOKET_PRODUCTION.
+LOKET_TRAINING_DATE = os.environ.get("LOKET_TRAINING_DATE", "").strip().lower()
+if LOKET_TRAINING_DATE:
+    import datetime as _dt  # noqa: E402
+
+    if PRODUCTION:
+        raise ImproperlyConfigured("LOKET_TRAINING_DATE is for demo and training data only.")
+    if LOKET_TRAINING_DATE != "next-working-day":
+        try:
+            _dt.date.fromisoformat(LOKET_TRAINING_DATE)
+        except ValueError as _exc:
+            raise ImproperlyConfigured(
+                "LOKET_TRAINING_DATE is 'next-working-day' or a date YYYY-MM-DD."
+            ) from _exc
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("loket.core.context_processors.training")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
 from loket.booking import config_cache, domain, fastsql, numbers
+from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -36,7 +37,6 @@ from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
-from loket.release import services as fair_release
 from loket.waitlist.hooks import offer_freed_place
 
 QR_SALT = "loket.booking.qr"
@@ -308,9 +308,7 @@ def book_appointment(
             )
             if held_slot_id is None:
                 # A fair-release channel: only with a current waiting-room admission.
-                fair_release.use_admission(
-                    account=account, channel=channel, day=day, nik=person.nik
-                )
+                pass_gates(account=account, channel=channel, day=day, nik=person.nik)
             validity = domain.validity_years(
                 birth_date=person.birth_date, on=day, married=person.married
             )
@@ -513,7 +511,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         if locked.reschedule_count >= 1:
             raise RescheduleNotAllowed()
         # Moving into a day that is being released goes through its waiting room too.
-        fair_release.use_admission(account=account, channel=channel, day=day, nik=locked.nik)
+        pass_gates(account=account, channel=channel, day=day, nik=locked.nik)
         before = _snapshot(locked)
         old_slot_id = locked.slot_id
         # Ascending slot id: two reschedules crossing each other cannot deadlock.
