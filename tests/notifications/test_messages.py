@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 
 from loket.accounts.services import resend_verification
+from loket.booking.reminders import send_appointment_reminders
 from loket.booking.services import verify_qr
 from loket.notifications.models import OutboxMessage
-from loket.notifications.reminders import send_appointment_reminders
 from loket.notifications.services import deliver_due_messages
 from tests.conftest import WIB
 
