@@ -293,7 +293,7 @@ import sys  # noqa: E402
 # Account lockout (django-axes): N failed logins for one (e-mail, IP) lock that pair for M
 # minutes, on the website and on POST /api/v1/auth/token. Attempts are kept in the database,
 # so several app processes share them.
-INSTALLED_APPS += ["axes"]
+INSTALLED_APPS += ["loket.web.apps.AxesConfig"]  # django-axes, with a translated heading
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # Last, so it sees a view's database failure first: a calm 503 + Retry-After, never a 500.
 MIDDLEWARE.append("loket.release.middleware.OverloadMiddleware")
@@ -355,6 +355,14 @@ LOKET_RATE_LIMITS_ENABLED = env_bool("LOKET_RATE_LIMITS_ENABLED", "pytest" not i
 # WhatsApp messages are sent by this class (its send(message) raises to have it retried).
 LOKET_REMINDER_HOUR = int(os.environ.get("LOKET_REMINDER_HOUR", "8"))
 LOKET_SMS_SENDER = os.environ.get("LOKET_SMS_SENDER", "loket.notifications.services.LoggingSender")
+# The HTTP JSON gateway sender (LOKET_SMS_SENDER=loket.notifications.gateway.HttpGatewaySender):
+# POSTs {"to", "channel", "text", "reference"} to this URL with the token as a bearer token.
+LOKET_SMS_GATEWAY_URL = os.environ.get("LOKET_SMS_GATEWAY_URL", "")
+LOKET_SMS_GATEWAY_TOKEN = os.environ.get("LOKET_SMS_GATEWAY_TOKEN", "")
+LOKET_SMS_GATEWAY_SENDER_ID = os.environ.get("LOKET_SMS_GATEWAY_SENDER_ID", "LOKET")
+LOKET_SMS_GATEWAY_TIMEOUT = float(os.environ.get("LOKET_SMS_GATEWAY_TIMEOUT", "10"))
+# Where the site is reached from outside: messages carry absolute links built on it.
+LOKET_SITE_URL = os.environ.get("LOKET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Training mode (README, "Training mode"): the clock runs on another day at the real time of
 # day, so the office day can be practised on a weekend or holiday. "next-working-day" or a date

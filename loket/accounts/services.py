@@ -19,7 +19,8 @@ from loket.accounts.models import ApiToken, Applicant, EmailVerification, User, 
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity import regions
-from loket.identity.nik import parse_nik
+from loket.identity.nik import NikInvalid, parse_nik
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 
 
@@ -111,7 +112,9 @@ def _send_verification_code(user: User) -> str:
         recipient=user.email,
         subject=gettext("Your Loket verification code"),
         body=gettext("Your verification code is %(code)s. It is valid for %(minutes)s minutes.")
-        % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES},
+        % {"code": code, "minutes": settings.LOKET_VERIFICATION_CODE_MINUTES}
+        + "\n\n"
+        + gettext("Enter it here: %(url)s") % {"url": texts.link("web:verify")},
     )
     return code
 
@@ -346,8 +349,10 @@ def save_applicant(
     """
     info = parse_nik(nik, declared_birth_date=birth_date, today=today)
     if sex and sex != info.sex:
-        raise InvalidInput(
-            _("The sex does not match the NIK (for women the day in the NIK is +40).")
+        # The same code as a birth date that contradicts the NIK: one kind of fault, one code.
+        raise NikInvalid(
+            _("The sex does not match the NIK (for women the day in the NIK is +40)."),
+            field="sex",
         )
     regency = regions.normalize_regency(domicile_regency)
     if regency is None:

@@ -62,7 +62,11 @@ def booking_out(booking: Booking) -> dict:
         "pay_before": booking.pay_before,
         "paid_at": booking.paid_at,
         "application_number": booking.application_number,
-        "qr": services.qr_payload(booking) if booking.application_number else None,
+        # The proof only while it is one: a cancelled or past booking has no QR code.
+        "qr": services.qr_payload(booking)
+        if booking.application_number
+        and booking.status in (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
+        else None,
         "reschedules_left": 0
         if booking.status not in (BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED)
         else 1 - booking.reschedule_count,

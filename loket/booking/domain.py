@@ -29,10 +29,6 @@ def tariff_item(*, passport_type: str, validity: int) -> str:
     return f"{passport_type}_{validity}"
 
 
-def application_number(*, office_code: str, day: dt.date, booking_id: int) -> str:
-    return f"{office_code}-{day:%y%m%d}-{booking_id:07d}"
-
-
 def may_reschedule(*, appointment: dt.date, today: dt.date, min_days_before: int) -> bool:
     """Rescheduling is allowed up to `min_days_before` days before the appointment (H-1)."""
     return today <= appointment - dt.timedelta(days=min_days_before)

@@ -145,6 +145,26 @@ class Booking(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class ApplicationNumberSequence(models.Model):
+    """The last sequence number given out for (office, day): application numbers are
+    OFFICE-YYYYMMDD-NNNN, numbered from 1 each day at each office (loket.booking.numbers)."""
+
+    office = models.ForeignKey("offices.Office", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("application number sequence")
+        verbose_name_plural = _("application number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="application_sequence_per_day"),
+            models.CheckConstraint(condition=Q(last__gte=1), name="application_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
+
 class PaymentOutcome(models.TextChoices):
     APPLIED = "applied", _("applied: booking confirmed")
     LATE_CONFIRMED = "late_confirmed", _("late: booking confirmed, its place was still free")

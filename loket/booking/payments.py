@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from loket.booking import domain
+from loket.booking import numbers
 from loket.booking.models import (
     APPLIED_OUTCOMES,
     Booking,
@@ -39,6 +39,7 @@ from loket.booking.models import (
 from loket.capacity import services as ledger
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 
 
@@ -202,12 +203,10 @@ def _confirm_expired_hold(booking: Booking, notice: Notice) -> tuple[str, str]:
 
 
 def _confirm(booking: Booking, notice: Notice, *, from_status: str) -> None:
-    from loket.booking.services import _snapshot, _transition
+    from loket.booking.services import _snapshot, _transition, qr_payload
 
     before = _snapshot(booking)
-    number = domain.application_number(
-        office_code=booking.office.code, day=booking.date, booking_id=booking.pk
-    )
+    number = numbers.issue_application_number(office=booking.office)
     if not _transition(
         booking,
         to=BookingStatus.CONFIRMED,
@@ -234,10 +233,17 @@ def _confirm(booking: Booking, notice: Notice, *, from_status: str) -> None:
         )
         % {
             "number": booking.application_number,
-            "date": f"{booking.date:%d-%m-%Y}",
+            "date": texts.office_day(booking.date),
             "start": f"{booking.window_start:%H:%M}",
-            "end": f"{booking.window_end:%H:%M}",
-        },
+            "end": f"{booking.window_end:%H:%M} {texts.zone_abbr(booking.office.time_zone)}",
+        }
+        + "\n\n"
+        + gettext(
+            "The QR code of your proof is in this e-mail: show it at the information desk, "
+            "printed or on your phone. The proof, to print or cancel or reschedule: %(url)s"
+        )
+        % {"url": texts.link("web:proof", booking.code)},
+        qr_payload=qr_payload(booking),
     )
 
 

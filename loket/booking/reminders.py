@@ -6,11 +6,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from loket.booking.models import Booking, BookingStatus
+from loket.booking.services import qr_payload as booking_qr_payload
 from loket.core import clock
+from loket.notifications import texts
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.models import Office
@@ -25,13 +27,14 @@ def reminder_keys(booking: Booking) -> tuple[str, str]:
 
 
 def _reminder_texts(booking: Booking) -> dict[str, str]:
+    zone = texts.zone_abbr(booking.office.time_zone)
     values = {
         "code": booking.code,
         "office": booking.office.name,
         "address": booking.office.address,
-        "date": formats.date_format(booking.date, "l, j F Y"),
+        "date": texts.office_day(booking.date),
         "start": f"{booking.window_start:%H:%M}",
-        "end": f"{booking.window_end:%H:%M}",
+        "end": f"{booking.window_end:%H:%M} {zone}",
         "number": booking.application_number or "",
         "name": booking.applicant.name,
     }
@@ -45,7 +48,10 @@ def _reminder_texts(booking: Booking) -> dict[str, str]:
             "Bring your e-KTP, your KK, your old passport if you have one, and the booking "
             "proof with its QR code (printed or on your phone)."
         )
-        % values,
+        % values
+        + "\n\n"
+        + _("Your booking proof, to print or cancel or reschedule: %(url)s")
+        % {"url": texts.link("web:proof", booking.code)},
         "sms": _(
             "Loket: appointment tomorrow %(date)s, %(start)s-%(end)s at %(office)s. "
             "Booking %(code)s. Bring e-KTP, KK and the QR proof."
@@ -91,19 +97,20 @@ def send_appointment_reminders(now: dt.datetime | None = None) -> int:
             if email_key in done:
                 continue
             with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-                texts = _reminder_texts(booking)
+                words = _reminder_texts(booking)
                 enqueue_message(
                     dedupe_key=email_key,
                     recipient=booking.account.email,
-                    subject=texts["subject"],
-                    body=texts["body"],
+                    subject=words["subject"],
+                    body=words["body"],
+                    qr_payload=booking_qr_payload(booking),
                 )
                 if booking.applicant.phone:
                     enqueue_message(
                         dedupe_key=sms_key,
                         recipient=booking.applicant.phone,
-                        subject=texts["subject"],
-                        body=texts["sms"],
+                        subject=words["subject"],
+                        body=words["sms"],
                         channel=OutboxMessage.Channel.SMS,
                     )
             reminded += 1

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,6 +33,7 @@ from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.core.models import AuditEvent
 from loket.identity import registry
 from loket.identity.nik import parse_nik
+from loket.notifications import texts
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
@@ -352,12 +352,15 @@ def book_appointment(
                     "Pay Rp%(amount)s with billing code %(billing)s."
                 )
                 % {
-                    "date": f"{day:%d-%m-%Y}",
-                    "window": f"{slot.window_start:%H:%M}",
+                    "date": texts.office_day(day),
+                    "window": texts.office_window(slot.window_start, slot.window_end, tz),
                     "deadline": _local(booking.pay_before, tz),
                     "amount": f"{amount:,}".replace(",", "."),
                     "billing": booking.billing_code,
-                },
+                }
+                + "\n\n"
+                + gettext("Pay or check the payment here: %(url)s")
+                % {"url": texts.link("web:pay", booking.code)},
             }
             took = _write_booking(
                 booking,
@@ -447,7 +450,8 @@ def _write_booking(
 
 
 def _local(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+    """A moment for a message: the office's wall clock with the zone's name (WIB)."""
+    return texts.office_moment(moment, tz)
 
 
 def get_account_booking(*, account: User, code: str) -> Booking:

@@ -18,6 +18,8 @@ class OutboxMessage(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # A booking's signed QR payload: the e-mail carries the QR code (inline and attached).
+    qr_payload = models.TextField(blank=True, default="")
     dedupe_key = models.CharField(max_length=120, unique=True)
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField(db_index=True)

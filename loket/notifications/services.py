@@ -12,12 +12,16 @@ message twice after such a crash; nothing on this side can prevent that.
 """
 
 import datetime as dt
+import io
 import logging
+from email.mime.image import MIMEImage
 from email.utils import parseaddr
 
+import segno
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 from loket.core import clock
@@ -29,7 +33,13 @@ MAX_ATTEMPTS = 8
 
 
 def enqueue_message(
-    *, dedupe_key: str, recipient: str, subject: str, body: str, channel: str = "email"
+    *,
+    dedupe_key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    channel: str = "email",
+    qr_payload: str = "",
 ) -> None:
     now = clock.now()
     OutboxMessage.objects.bulk_create(
@@ -39,6 +49,7 @@ def enqueue_message(
                 recipient=recipient,
                 subject=subject[:200],
                 body=body,
+                qr_payload=qr_payload,
                 dedupe_key=dedupe_key[:120],
                 created_at=now,
                 next_attempt_at=now,
@@ -75,15 +86,52 @@ class LoggingSender:
         )
 
 
+class PermanentSendError(Exception):
+    """A sender's refusal that a retry cannot change: the message is marked failed at once."""
+
+
+QR_CONTENT_ID = "qr-code"
+
+
+def qr_png(payload: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
+
+
+def build_email(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The e-mail for `message`: its text as the plain part, the same text as HTML (links
+    clickable), and a booking's QR code inline in the HTML and as an attachment."""
+    paragraphs = [p.strip() for p in message.body.split("\n\n") if p.strip()]
+    html = render_to_string(
+        "notifications/email.html",
+        {
+            "subject": message.subject,
+            "paragraphs": paragraphs,
+            "qr_cid": QR_CONTENT_ID if message.qr_payload else "",
+            "language": settings.LANGUAGE_CODE,
+        },
+    )
+    email = EmailMultiAlternatives(
+        message.subject,
+        message.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.recipient],
+        headers={"Message-ID": email_message_id(message)},
+    )
+    email.attach_alternative(html, "text/html")
+    if message.qr_payload:
+        image = MIMEImage(qr_png(message.qr_payload), "png")
+        image.add_header("Content-ID", f"<{QR_CONTENT_ID}>")
+        image.add_header("Content-Disposition", "inline", filename="qr-bukti-pendaftaran.png")
+        email.mixed_subtype = "related"
+        email.attach(image)
+    return email
+
+
 def _send(message: OutboxMessage) -> None:
     if message.channel == OutboxMessage.Channel.EMAIL:
-        EmailMessage(
-            message.subject,
-            message.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [message.recipient],
-            headers={"Message-ID": email_message_id(message)},
-        ).send()
+        build_email(message).send()
         return
     sender_path = getattr(
         settings, "LOKET_SMS_SENDER", "loket.notifications.services.LoggingSender"
@@ -112,10 +160,10 @@ def deliver_due_messages(*, limit: int = 50) -> int:
                 break
             try:
                 _send(message)
-            except Exception as exc:  # any sender failure is retried later
+            except Exception as exc:  # any sender failure is retried later, unless final
                 message.attempts += 1
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= MAX_ATTEMPTS:
+                if message.attempts >= MAX_ATTEMPTS or isinstance(exc, PermanentSendError):
                     message.failed_at = clock.now()
                 else:
                     message.next_attempt_at = clock.now() + dt.timedelta(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import holidays
+from django.utils import translation
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,27 @@ def split_capacity(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
+def _holiday_language() -> str:
+    """The `holidays` package's language for the active one: Indonesian unless English."""
+    return "en_US" if (translation.get_language() or "id").startswith("en") else "id"
+
+
+def national_closures(year: int, language: str | None = None) -> dict[dt.date, str]:
+    """Indonesia's national holidays and cuti bersama (collective leave) in a year, named in
+    `language` (default: the active language; "Hari Raya Natal", not "Christmas Day")."""
+    return _national_closures(year, language or _holiday_language())
+
+
 @functools.lru_cache(maxsize=32)
-def national_closures(year: int) -> dict[dt.date, str]:
-    """Indonesia's national holidays and cuti bersama (collective leave) in a year."""
-    calendar = holidays.country_holidays("ID", categories=("public", "government"), years=year)
+def _national_closures(year: int, language: str) -> dict[dt.date, str]:
+    calendar = holidays.country_holidays(
+        "ID", categories=("public", "government"), years=year, language=language
+    )
     return dict(calendar.items())
 
 
 def national_closure(day: dt.date) -> str | None:
-    return national_closures(day.year).get(day)
+    return national_closures(day.year, _holiday_language()).get(day)
 
 
 @functools.lru_cache(maxsize=8)

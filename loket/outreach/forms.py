@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from loket.booking.models import Purpose
@@ -30,7 +31,12 @@ def all_regency_choices() -> list[tuple[str, str]]:
 
 
 class DateInput(forms.DateInput):
+    """A date picker: its value must be ISO (YYYY-MM-DD), whatever the language's date format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 class ServiceDayBookingForm(forms.Form):
@@ -90,9 +96,36 @@ class OutreachRequestForm(forms.Form):
         return upload.read(CSV_MAX_BYTES + 1)
 
 
-class ApproveRequestForm(forms.Form):
+class SundayWarningForm(forms.Form):
+    """A date on a Sunday, when offices are closed, is refused once with a warning; ticking the
+    box that then appears confirms it (a service on a Sunday is possible, rarely meant)."""
+
+    date_field = ""
+    sunday_confirmed = forms.BooleanField(
+        label=_("Yes, on this Sunday"), required=False, widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        day = data.get(self.date_field)
+        if day and day.weekday() == 6 and not data.get("sunday_confirmed"):
+            self.fields["sunday_confirmed"].widget = forms.CheckboxInput()
+            self.add_error(
+                self.date_field,
+                _(
+                    "%(day)s is a Sunday, when the office is normally closed. Check the date; "
+                    "to go ahead on this Sunday all the same, tick the box below."
+                )
+                % {"day": date_format(day, "l j F Y")},
+            )
+        return data
+
+
+class ApproveRequestForm(SundayWarningForm):
+    date_field = "visit_date"
     visit_date = forms.DateField(label=_("Visit date"), widget=DateInput)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    field_order = ["visit_date", "team", "sunday_confirmed"]
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,9 +161,12 @@ class EmergencyCaseForm(forms.Form):
         self.fields["domicile_regency"].choices = all_regency_choices()
 
 
-class EmergencyDecisionForm(forms.Form):
+class EmergencyDecisionForm(SundayWarningForm):
+    date_field = "service_date"
     decision = forms.ChoiceField(
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
     )
     service_date = forms.DateField(label=_("Service day"), widget=DateInput, required=False)
     reason = forms.CharField(label=_("Reason for the decision"), widget=forms.Textarea)
@@ -138,6 +174,20 @@ class EmergencyDecisionForm(forms.Form):
     override_reason = forms.CharField(
         label=_("Why the area rule is overridden"), required=False, widget=forms.Textarea
     )
+    field_order = [
+        "decision",
+        "service_date",
+        "sunday_confirmed",
+        "reason",
+        "area_override",
+        "override_reason",
+    ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") != "approve" and "service_date" in self.errors:
+            del self.errors["service_date"]  # a rejection has no service day to warn about
+        return data
 
 
 class WalkInForm(forms.Form):

@@ -21,6 +21,7 @@ from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import CapacityOverride, Channel, ChannelKind, Closure, Office
@@ -560,7 +561,10 @@ def move_occurrence(
                     "date": f"{day:%d-%m-%Y}",
                     "location": new_location,
                     "reason": reason,
-                },
+                }
+                + "\n\n"
+                + gettext("Your booking, to keep or cancel it: %(url)s")
+                % {"url": texts.link("web:my_bookings")},
             )
         audit.record(
             action="service_day.moved",
@@ -618,7 +622,10 @@ def cancel_occurrence(
                     "date": f"{occurrence.date:%d-%m-%Y}",
                     "reason": reason,
                     "code": booking.code,
-                },
+                }
+                + "\n\n"
+                + gettext("Other service days: %(url)s")
+                % {"url": texts.link("outreach:service_days")},
             )
         occurrence.assignments.all().delete()
         occurrence.status = OccurrenceStatus.CANCELLED
@@ -1141,9 +1148,10 @@ def approve_emergency_case(
     """A supervisor approves a case for a day, outside the normal quota.
 
     Outside the working area it needs `area_override` with a written reason (also a DB check).
-    The case gets a code; approved for today, its emergency-lane ticket is issued at once,
-    otherwise the desk checks it in by the code on that day (queue.bridge).
-    Locks: the case row, then (today) the emergency lane's number sequence.
+    The case gets a code; the desk checks the person in by it on that day (queue.bridge), and
+    only then is the emergency-lane ticket issued, also for a case approved for today: a ticket
+    issued before the person arrives would be called at a counter while they are not there.
+    Locks: the case row.
     """
     office = case.office
     require_roles(actor, office, DECISION_ROLES)
@@ -1197,8 +1205,6 @@ def approve_emergency_case(
                 "code": locked.code,
             },
         )
-        if service_date == today:  # otherwise the desk checks the case in by its code that day
-            bridge.issue_emergency_ticket(case=locked, officer=actor)
     return locked
 
 

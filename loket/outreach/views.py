@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from loket.booking.services import ApplicantData
+from loket.capacity.services import QuotaExhausted
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
@@ -106,8 +107,8 @@ def _add_errors(form, exc: DomainError) -> None:
 # --- Service days (applicants) ------------------------------------------------------------
 
 
-@login_required
 def service_days(request):
+    """Public, like GET /api/v1/outreach/service-days: booking a place needs a login."""
     office = _office(request)
     days = selectors.list_upcoming_service_days(office=office)
     return render(request, "outreach/service_days.html", {"office": office, "days": days})
@@ -337,6 +338,15 @@ def staff_occurrence(request, pk: int):
                 admitted = services.admit_walk_in(
                     occurrence=occurrence, name=d["name"], actor=request.user
                 )
+        except QuotaExhausted:
+            # A walk-in day has one pool, not windows: "choose another window" would mislead.
+            bound.add_error(
+                None,
+                _(
+                    "All walk-in places of this day are taken. The person can book an "
+                    "appointment online, or come to the next walk-in day early."
+                ),
+            )
         except DomainError as exc:
             _add_errors(bound, exc)
         else:

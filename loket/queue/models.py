@@ -368,6 +368,8 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         indexes = [models.Index(fields=["office", "kind", "at"], name="ticket_event_office_kind")]
         constraints = [
             models.CheckConstraint(

@@ -114,6 +114,22 @@ class BookingNotConfirmed(CheckInRefused):
     message = _("This booking is not confirmed (status: %(status)s).")
 
 
+class BookingCancelled(BookingNotConfirmed):
+    code = "booking_cancelled"
+    message = _(
+        "This booking was cancelled: it is no longer valid. The applicant needs a new "
+        "appointment (or, if eligible, a priority walk-in ticket)."
+    )
+
+
+class BookingExpired(BookingNotConfirmed):
+    code = "booking_expired"
+    message = _(
+        "This booking was never paid and has expired: it is no longer valid. The applicant "
+        "needs a new appointment."
+    )
+
+
 class KioskNoMatch(CheckInRefused):
     code = "kiosk_no_match"
     status = 422
@@ -465,6 +481,15 @@ def find_booking(*, office: Office, code: str) -> Booking:
     return booking
 
 
+def void_booking_refusal(booking: Booking) -> CheckInRefused | None:
+    """Why a cancelled or expired booking can never be checked in, else None (reads only)."""
+    if booking.status == BookingStatus.CANCELLED:
+        return BookingCancelled()
+    if booking.status == BookingStatus.EXPIRED:
+        return BookingExpired()
+    return None
+
+
 def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
     """Check a booking in on its date and issue its first-stage ticket.
 
@@ -475,6 +500,9 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
     if booking.status == BookingStatus.CHECKED_IN:
         ticket = Ticket.objects.filter(booking=booking).select_related("lane").first()
         raise AlreadyCheckedIn(ticket=ticket.display if ticket else "-")
+    refusal = void_booking_refusal(booking)
+    if refusal is not None:
+        raise refusal
     if booking.status != BookingStatus.CONFIRMED:
         raise BookingNotConfirmed(status=booking.get_status_display())
     if booking.date != today:

@@ -117,7 +117,12 @@ def desk(request, office_code):
         except DomainError as exc:
             find.add_error("code", str(exc))
         else:
-            confirm = CheckInForm(initial={"code": arrival.code})
+            refusal = arrival.booking and services.void_booking_refusal(arrival.booking)
+            if refusal:  # said at once: no NIK to type for a booking that is void
+                find.add_error("code", str(refusal))
+                arrival = None
+            else:
+                confirm = CheckInForm(initial={"code": arrival.code})
     return _desk_page(request, find=find, arrival=arrival, confirm=confirm)
 
 
@@ -325,6 +330,12 @@ def _counter_context(request, counter: Counter) -> dict:
         "sign_in": held,
         "signed_in": held is not None and held.officer_id == request.user.pk,
         "may_take_over": StaffRole.SUPERVISOR in request.staff_roles,
+        # "Did not come" only after the set number of recalls: shown disabled until then.
+        "recalls_left": max(
+            0,
+            services.get_queue_settings(counter.office).recalls_before_no_show
+            - (ticket.recall_count if ticket else 0),
+        ),
     }
 
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from loket.accounts.api import ErrorOut, RateLimit
 from loket.booking import config_cache
+from loket.booking.schemas import NIK_PATTERN
 from loket.core.errors import NotFound
 from loket.release import services
 from loket.release.services import Place
@@ -33,7 +34,7 @@ class JoinIn(Schema):
     office: str = Field(max_length=10)
     channel: str = Field(max_length=30)
     date: dt.date
-    nik: str = Field(max_length=16)
+    nik: str = Field(max_length=16, json_schema_extra={"pattern": NIK_PATTERN})
 
 
 class PlaceOut(Schema):

@@ -6,7 +6,6 @@ from entry to entry without ever going back to the ledger while someone is still
 """
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.identity import registry
+from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState
 from loket.offices.models import ApplicationType, Channel, PassportType
@@ -64,7 +64,8 @@ def _snapshot(entry: WaitlistEntry) -> dict:
 
 
 def _local(moment: dt.datetime, tz: str) -> str:
-    return moment.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+    """A moment for a message: the office's wall clock with the zone's name (WIB)."""
+    return texts.office_moment(moment, tz)
 
 
 def _day_is_open(channel: Channel, day: dt.date) -> bool:
@@ -214,12 +215,14 @@ def _write_offer(entry: WaitlistEntry, channel: Channel) -> None:
             "waiting."
         )
         % {
-            "date": f"{entry.date:%d-%m-%Y}",
-            "window": f"{entry.slot.window_start:%H:%M}",
+            "date": texts.office_day(entry.date),
+            "window": texts.office_window(entry.slot.window_start, entry.slot.window_end, tz),
             "office": channel.office.name,
             "name": entry.applicant.name,
             "deadline": _local(entry.offer_expires_at, tz),
-        },
+        }
+        + "\n\n"
+        + gettext("Accept or decline it here: %(url)s") % {"url": texts.link("web:my_bookings")},
     )
 
 

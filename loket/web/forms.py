@@ -1,6 +1,9 @@
 """Forms of the applicant website: they parse input; the services hold the rules."""
 
+import functools
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +12,8 @@ from loket.accounts.models import SEX_CHOICES
 from loket.booking.models import Purpose
 from loket.core import clock
 from loket.core.errors import DomainError
+from loket.identity import regions
+from loket.identity.nik import parse_nik
 from loket.notifications.services import enqueue_message
 from loket.offices.models import ApplicationType, PassportType
 
@@ -124,6 +129,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
 
 class ApplicantForm(forms.Form):
+    """A person on the account. Each field is checked on its own, so that every mistake is
+    shown at once (a wrong NIK does not hide a wrong phone number); birth date and sex left
+    empty are taken from the NIK. The service checks it all again."""
+
     nik = forms.CharField(
         label=_("NIK"),
         help_text=_("The 16-digit number on the KTP (identity card) or KK (family card)."),
@@ -141,19 +150,18 @@ class ApplicantForm(forms.Form):
     )
     birth_date = forms.DateField(
         label=_("Date of birth"),
-        help_text=_("For example 12/05/1990."),
+        help_text=_("Filled in from the NIK. Check it against the KTP and change it if needed."),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
-        error_messages={
-            "required": _("Enter the date of birth."),
-            "invalid": _("Enter the date of birth as day/month/year, e.g. 12/05/1990."),
-        },
+        error_messages={"invalid": _("Enter a real date of birth, as on the KTP.")},
     )
     sex = forms.ChoiceField(
         label=_("Sex"),
+        help_text=_("Filled in from the NIK."),
+        required=False,
         choices=SEX_CHOICES,
         widget=forms.RadioSelect(attrs={"class": "radios"}),
-        error_messages={"required": _("Choose the sex as on the KTP.")},
     )
     phone = forms.CharField(
         label=_("Mobile phone number"),
@@ -165,14 +173,96 @@ class ApplicantForm(forms.Form):
     domicile_regency = forms.CharField(
         label=_("Regency or city of the KTP address"),
         help_text=_(
-            "The code of the regency (kabupaten) or city (kota) on the KTP address, "
-            "e.g. 32.15 for Kab. Karawang."
+            "The kabupaten or kota of the address on the KTP. Start typing its name, "
+            "e.g. Karawang, and choose it from the list."
         ),
-        max_length=6,
-        widget=forms.TextInput(attrs={"class": "input--short", "inputmode": "decimal"}),
-        error_messages={"required": _("Enter the regency code of the KTP address.")},
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "regency-list"}),
+        error_messages={"required": _("Enter the regency or city of the KTP address.")},
     )
     married = forms.BooleanField(label=_("Married"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        initial = kwargs.get("initial") or {}
+        if initial.get("domicile_regency"):
+            code = regions.normalize_regency(initial["domicile_regency"])
+            if code:
+                kwargs["initial"] = {**initial, "domicile_regency": regions.regency_name(code)}
+        super().__init__(*args, **kwargs)
+
+    def clean_nik(self) -> str:
+        raw = self.cleaned_data["nik"]
+        try:
+            return parse_nik(raw, today=clock.local_today(settings.TIME_ZONE)).nik
+        except DomainError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        digits = phone.removeprefix("+")
+        if not digits.isascii() or not digits.isdigit() or not 8 <= len(digits) <= 15:
+            raise forms.ValidationError(
+                _("Enter a phone number of 8 to 15 digits, e.g. 081234567890.")
+            )
+        return phone
+
+    def clean_domicile_regency(self) -> str:
+        text = self.cleaned_data["domicile_regency"]
+        found = regions.find_regencies(text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise forms.ValidationError(
+                _("More than one place is called %(name)s: choose %(choices)s.")
+                % {"name": text, "choices": _(" or ").join(regions.regency_name(c) for c in found)}
+            )
+        suggestions = regions.suggest_regencies(text)
+        if suggestions:
+            raise forms.ValidationError(
+                _("No regency or city is called %(name)s. Did you mean %(choices)s?")
+                % {
+                    "name": text,
+                    "choices": ", ".join(regions.regency_name(c) for c in suggestions),
+                }
+            )
+        raise forms.ValidationError(
+            _(
+                "No regency or city is called %(name)s. Type its name as on the KTP address, "
+                "e.g. Kab. Karawang or Kota Bandung."
+            )
+            % {"name": text}
+        )
+
+    def clean(self):
+        data = super().clean()
+        nik = data.get("nik")
+        if not nik:
+            return data
+        today = clock.local_today(settings.TIME_ZONE)
+        birth_date = data.get("birth_date")
+        try:
+            info = parse_nik(nik, today=today, declared_birth_date=birth_date)
+        except DomainError as exc:
+            if "birth_date" not in self.errors:
+                self.add_error("birth_date", str(exc))
+            return data
+        if not birth_date and "birth_date" not in self.errors:
+            data["birth_date"] = info.birth_date
+        if data.get("sex") and data["sex"] != info.sex:
+            self.add_error(
+                "sex", _("The sex does not match the NIK (for women the day in the NIK is +40).")
+            )
+        else:
+            data["sex"] = info.sex
+        return data
+
+
+@functools.cache
+def regency_options() -> list[tuple[str, str]]:
+    """(name, province) of every regency and city, for the form's list of suggestions."""
+    return sorted(
+        (regions.regency_name(c), regions.regency_province(c)) for c in regions.regencies()
+    )
 
 
 class OfficeSearchForm(forms.Form):
@@ -186,7 +276,10 @@ class OfficeSearchForm(forms.Form):
 
 
 class BookingDetailsForm(forms.Form):
-    """What the booking is for. Choices only: whether it can be booked is the service's call."""
+    """What the booking is for. Choices only: whether it can be booked is the service's call.
+    Fields in the order of the page, so the error summary lists them in that order."""
+
+    field_order = ["applicant", "application_type", "purpose", "passport_type"]
 
     application_type = forms.ChoiceField(
         label=_("What do you need?"),

@@ -13,7 +13,8 @@ from loket.booking.models import Booking, BookingStatus
 from loket.capacity.selectors import DayAvailability, list_availability
 from loket.core import clock
 from loket.identity import regions
-from loket.offices.models import Channel, ChannelKind, Office
+from loket.offices.domain import national_closure
+from loket.offices.models import Channel, ChannelKind, Closure, Office
 from loket.offices.selectors import list_offices
 
 
@@ -89,6 +90,25 @@ def month_calendar(*, channel: Channel, month: dt.date) -> MonthCalendar:
         next_release=min(releases) if releases else None,
         has_open_day=any(d.status == "open" for d in days.values()),
     )
+
+
+def closure_names(*, office: Office, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """Why the office is closed on each closed day of [start, end]: its own closure's reason,
+    else the national holiday's name in the active language ("Hari Raya Natal"). One query."""
+    names = dict(
+        Closure.objects.filter(office_id=office.pk, date__range=(start, end)).values_list(
+            "date", "reason"
+        )
+    )
+    if office.observe_national_holidays:
+        day = start
+        while day <= end:
+            if day not in names:
+                holiday = national_closure(day)
+                if holiday:
+                    names[day] = holiday
+            day += dt.timedelta(days=1)
+    return {day: name for day, name in names.items() if name}
 
 
 def day_availability(*, channel: Channel, day: dt.date) -> DayAvailability:

@@ -6,6 +6,8 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # Browsers ask for /favicon.ico on every page that names no icon (staff pages, the admin).
+    path("favicon.ico", home.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Accounts
     path("accounts/register/", accounts.register, name="register"),

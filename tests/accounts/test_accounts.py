@@ -304,7 +304,7 @@ def test_the_domicile_is_kept_apart_from_the_nik_region(account):
     [
         ({"nik": "1234"}, NikInvalid),
         ({"birth_date": dt.date(1990, 5, 12), "nik": make_nik(dt.date(1991, 5, 12))}, NikInvalid),
-        ({"sex": "F"}, InvalidInput),
+        ({"sex": "F"}, NikInvalid),  # the same code as a contradicting birth date
         ({"domicile_regency": "32.99"}, services.RegencyInvalid),
         ({"domicile_regency": "Karawang"}, services.RegencyInvalid),
         ({"name": ""}, InvalidInput),

@@ -57,5 +57,5 @@ def test_book_pay_and_see_the_booking_confirmed(client, office, auth):
 
     detail = client.get(f"/api/v1/bookings/{booking['code']}", **auth).json()
     assert detail["status"] == "confirmed"
-    assert detail["application_number"].startswith("KRW-261203-")
+    assert detail["application_number"].startswith("KRW-20261201-")  # the day it was paid
     assert detail["qr"]

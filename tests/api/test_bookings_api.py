@@ -111,7 +111,7 @@ def test_sex_may_be_given_as_l_or_p(client, office, auth):
         ({"applicant": applicant(nik="3215011205900000")}, 422, "nik_invalid"),
         ({"applicant": applicant(birth_date="1990-05-13")}, 422, "nik_invalid"),
         ({"applicant": applicant(domicile_regency="99.99")}, 422, "regency_invalid"),
-        ({"applicant": {**applicant(), "sex": "F"}}, 422, "invalid_input"),
+        ({"applicant": {**applicant(), "sex": "F"}}, 422, "nik_invalid"),
         ({"window": "25:00"}, 422, "invalid_input"),
         ({"date": "2026-02-30"}, 422, "invalid_input"),
         ({"purpose": "holiday"}, 422, "invalid_input"),

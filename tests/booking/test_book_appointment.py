@@ -341,10 +341,12 @@ def test_an_invalid_nik_is_refused(online, account):
 
 
 def test_a_sex_that_contradicts_the_nik_is_refused(online, account):
-    """A man's NIK declared as a woman's is refused."""
+    """A man's NIK declared as a woman's is refused, as nik_invalid like a wrong birth date."""
+    from loket.identity.nik import NikInvalid
+
     data = person()
     wrong = services.ApplicantData(**{**data.__dict__, "sex": "F"})
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(NikInvalid) as exc:
         book(account, online, applicant=wrong)
     assert "+40" in str(exc.value)
 

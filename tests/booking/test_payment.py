@@ -24,7 +24,7 @@ def test_a_signed_notice_confirms_the_booking(online, account):
     paid = pay(booking)
     assert paid.status == BookingStatus.CONFIRMED
     assert paid.paid_at == clock.now()
-    assert paid.application_number == f"KRW-261202-{booking.pk:07d}"
+    assert paid.application_number == "KRW-20261201-0001"  # confirmed on 1 Dec, the first
     payment = Payment.objects.get(booking=booking)
     assert (payment.amount, payment.billing_code) == (booking.amount, booking.billing_code)
     assert_ledger_matches_bookings()

@@ -48,11 +48,16 @@ def test_register_to_printed_proof(page, shoot, now):
     page.wait_for_selector("#id_nik_feedback:has-text('5')")  # "5 of 16 digits so far"
     page.fill("#id_nik", make_nik(BIRTH, "F"))
     page.wait_for_selector("#id_nik_feedback .field-feedback--ok")
+    # The NIK fills birth date and sex (still editable): nothing typed twice.
+    page.wait_for_function(f"document.querySelector('#id_birth_date').value === '{BIRTH}'")
+    assert page.is_checked("#id_sex_1")  # perempuan
     page.fill("#id_name", "Dewi Lestari")
-    page.fill("#id_birth_date", BIRTH.isoformat())
-    page.check("#id_sex_1")
     page.fill("#id_phone", "081311112222")
-    page.fill("#id_domicile_regency", "32.15")
+    # The regency by its name, from the list offered while typing (no code to know).
+    assert page.locator("#regency-list option[value='Kab. Karawang']").count() == 1
+    page.fill("#id_domicile_regency", "Kab. Karawang")
+    page.wait_for_selector("#id_domicile_regency_feedback .field-feedback--ok")
+    assert "32.15" in page.inner_text("#id_domicile_regency_feedback")
     shoot(page, "03-add-person")
     submit(page)
     page.wait_for_url("**/accounts/family/")
@@ -104,6 +109,20 @@ def test_register_to_printed_proof(page, shoot, now):
     assert page.locator("main dd", has_text=booking.code).is_visible()
     shoot(page, "12-my-bookings")
 
+    # Cancelled, the proof page says so: no "terkonfirmasi", no QR code, no "Dibayar".
+    page.click(f"main a[href='/bookings/{booking.code}/cancel/']")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/bookings/")
+    assert page.locator("main .tag--cancelled").first.is_visible()
+    link = page.locator(f"main a[href='/bookings/{booking.code}/proof/']").inner_text()
+    assert link.startswith("Rincian")  # details, no longer "Bukti pendaftaran"
+    page.goto(f"/bookings/{booking.code}/proof/")
+    main = page.inner_text("main")
+    assert "Pendaftaran ini dibatalkan" in main
+    assert "terkonfirmasi" not in main and "Dibayar" not in main
+    assert page.locator(".qr svg").count() == 0
+    shoot(page, "12b-proof-cancelled")
+
 
 def test_page_works_without_javascript(browser, live_server, office):
     """With JavaScript off, the payment deadline is still shown and the forms still post."""
@@ -133,3 +152,28 @@ def test_keyboard_reaches_the_skip_link_first(page):
     assert page.locator(".skip-link").is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_the_family_form_works_without_javascript(browser, live_server, office, account, now):
+    """No JavaScript: birth date and sex left empty come from the NIK, the regency is typed
+    by name, and the person is saved."""
+    from loket.accounts.models import Applicant
+
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server.url, viewport={"width": 360, "height": 740}
+    )
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "budi@contoh.id")
+    page.fill("#id_password", "rahasia-panjang-1")
+    page.locator("main form button[type=submit]").click()
+    page.goto("/accounts/family/add/")
+    page.fill("#id_nik", make_nik(BIRTH, "F", serial=7))
+    page.fill("#id_name", "Sari Lestari")
+    page.fill("#id_phone", "081311113333")
+    page.fill("#id_domicile_regency", "karawang")
+    page.locator("main form[method=post] button[type=submit]").click()
+    page.wait_for_url("**/accounts/family/")
+    person = Applicant.objects.get(account=account)
+    assert (person.birth_date, person.sex, person.domicile_regency) == (BIRTH, "F", "3215")
+    context.close()

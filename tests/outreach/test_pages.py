@@ -180,3 +180,122 @@ def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(
         client.post(url, {"action": "cancel", "cancel-reason": "x"})
     day.refresh_from_db()
     assert day.status == "scheduled" and day.admissions.count() == 1
+
+
+def test_the_decision_form_prefills_the_day_in_iso_and_labels_it_in_indonesian(
+    office, hotline, supervisor
+):
+    """In Bahasa Indonesia the service day is prefilled as YYYY-MM-DD (what a date picker
+    accepts, not 01/12/2026), and the decision's label is Indonesian."""
+    from django.conf import settings
+    from django.test import Client
+
+    case = services.record_emergency_case(
+        office=office,
+        actor=hotline,
+        caller_name="Ibu Sari",
+        caller_phone="081298765432",
+        nik=make_nik(dt.date(1980, 4, 2)),
+        applicant_name="Pak Darto",
+        domicile_regency="3215",
+        reason="serious_illness",
+    )
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    client.force_login(supervisor)
+    page = client.get(reverse("outreach:hotline_case", args=[case.pk])).content.decode()
+    assert 'type="date" name="service_date" value="2026-12-01"' in page
+    assert "Keputusan" in page and ">Decision<" not in page
+
+
+def test_a_full_walk_in_day_says_so_not_choose_another_window(client, office, simpatik, desk):
+    """The last walk-in place taken, the next person is told the day is full (a walk-in day
+    has no windows to choose from)."""
+    from loket.core import clock
+
+    day = services.create_one_off_day(
+        office=office,
+        channel=simpatik,
+        name="Paspor Simpatik",
+        day=dt.date(2026, 12, 5),
+        location="Kantor",
+        quota=1,
+    )
+    url = reverse("outreach:staff_occurrence", args=[day.pk])
+    with clock.frozen_at(dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)):
+        client.force_login(desk)  # staff sessions end after idle time: log in on the day
+        client.post(url, {"action": "walk_in", "walk_in-name": "Ani"})
+        page = client.post(url, {"action": "walk_in", "walk_in-name": "Budi"}).content.decode()
+    assert "All walk-in places of this day are taken" in page
+    assert "window" not in page.split("<main", 1)[1].lower()
+    assert day.admissions.count() == 1
+
+
+def test_the_team_calendar_pages_by_weeks_in_indonesian(coordinator):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    client.force_login(coordinator)
+    page = client.get(reverse("outreach:team_calendar")).content.decode()
+    assert "Minggu berikutnya" in page and "Minggu sebelumnya" in page
+    assert ">Belum<" not in page
+
+
+def test_a_visit_on_a_sunday_warns_before_it_is_approved(client, office, coordinator, team):
+    """13 December 2026 is a Sunday: the first approval is held back with a warning and a box
+    to tick; ticked, the visit is approved."""
+    from tests.outreach.test_requests import csv_of, data
+
+    r = services.submit_outreach_request(
+        office=office,
+        data=data(preferred_dates=[dt.date(2026, 12, 13)]),
+        participants_file=csv_of(25),
+    )
+    client.force_login(coordinator)
+    detail = reverse("outreach:staff_request", args=[r.code])
+    form = {"action": "approve", "approve-visit_date": "2026-12-13", "approve-team": team.pk}
+    warned = client.post(detail, form)
+    assert warned.status_code == 200
+    html = warned.content.decode()
+    assert "is a Sunday" in html and 'type="checkbox" name="approve-sunday_confirmed"' in html
+    r.refresh_from_db()
+    assert r.status != "approved"
+    done = client.post(detail, {**form, "approve-sunday_confirmed": "on"})
+    assert done.status_code == 302
+    r.refresh_from_db()
+    assert r.status == "approved"
+
+
+def test_an_emergency_on_a_sunday_warns_before_it_is_approved(client, office, hotline, supervisor):
+    case = services.record_emergency_case(
+        office=office,
+        actor=hotline,
+        caller_name="Ibu Sari",
+        caller_phone="081298765432",
+        nik=make_nik(dt.date(1980, 4, 2)),
+        applicant_name="Pak Darto",
+        domicile_regency="3215",
+        reason="serious_illness",
+    )
+    client.force_login(supervisor)
+    url = reverse("outreach:hotline_case", args=[case.pk])
+    form = {"decision": "approve", "service_date": "2026-12-06", "reason": "Operasi"}
+    html = client.post(url, form).content.decode()
+    assert "is a Sunday" in html
+    case.refresh_from_db()
+    assert case.status == "recorded"
+    assert client.post(url, {**form, "sunday_confirmed": "on"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "approved" and case.service_date == dt.date(2026, 12, 6)
+
+
+def test_the_service_day_list_is_public_like_the_api(client, office, paten_rule):
+    services.generate_occurrences(
+        rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 12)
+    )
+    page = client.get(reverse("outreach:service_days"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Kecamatan Telukjambe Timur" in html and "Log in to book a place" in html

@@ -44,16 +44,22 @@ def on(day: dt.date, hour: int = 9):
 # --- emergency ------------------------------------------------------------------------------
 
 
-def test_a_case_approved_for_today_waits_in_the_emergency_lane_at_once(
-    office, hotline, supervisor, office_counter
+def test_a_case_approved_for_today_gets_its_ticket_on_arrival_not_at_approval(
+    office, hotline, supervisor, desk, office_counter
 ):
+    """Approved for today, the case has no ticket until the desk checks the person in: a ticket
+    issued at approval would be called at a counter while the person is still on the way."""
     case = record(office, hotline)
     today = clock.local_today(office.time_zone)
     approved = services.approve_emergency_case(
         case=case, actor=supervisor, service_date=today, reason="Operasi terjadwal"
     )
-    assert approved.code.startswith("DR") and approved.ticket is not None
-    ticket = approved.ticket
+    assert approved.code.startswith("DR") and approved.ticket is None
+    with pytest.raises(queue.NobodyWaiting):
+        queue.call_next_ticket(counter=office_counter, officer=supervisor)
+    ticket = bridge.check_in_by_code(
+        office=office, code=approved.code, confirmed_nik=approved.nik, officer=desk
+    )
     assert ticket.lane.kind == LaneKind.EMERGENCY and ticket.display == "D001"
     assert ticket.slot is None  # outside every quota: no ledger place
     called = queue.call_next_ticket(counter=office_counter, officer=supervisor)

@@ -224,9 +224,8 @@ def test_cancelling_a_day_cancels_bookings_frees_places_and_tells_people(
     assert friday.status == OccurrenceStatus.CANCELLED
     slot = CapacitySlot.objects.get(channel=friday.channel, date=friday.date)
     assert (slot.used, slot.capacity) == (0, 0)
-    assert OutboxMessage.objects.filter(
-        recipient=account.email, subject__contains="cancelled"
-    ).exists()
+    told = OutboxMessage.objects.get(recipient=account.email, subject__contains="cancelled")
+    assert "http://127.0.0.1:8000/outreach/service-days/" in told.body  # where to book again
     assert not TeamAssignment.objects.filter(team=team, date=friday.date).exists()
     assert AuditEvent.objects.filter(action="service_day.cancelled").exists()
     assert find_drift() == []
@@ -251,6 +250,7 @@ def test_moving_a_day_keeps_everyones_place_and_tells_them(friday, account, coor
     assert TeamAssignment.objects.get(team=team).date == new_day
     message = OutboxMessage.objects.get(recipient=account.email, subject__contains="moved")
     assert "Aula Desa Puseurjaya" in message.body
+    assert "http://127.0.0.1:8000/bookings/" in message.body  # where to keep or cancel it
     assert find_drift() == []
 
 

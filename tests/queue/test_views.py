@@ -439,3 +439,27 @@ def test_board_data_costs_the_same_few_queries_however_busy(
     with django_assert_max_num_queries(3):
         state = board_state(office=queue_office)
     assert len(state["calls"]) == 2
+
+
+def test_no_show_is_disabled_until_the_recalls_are_made(client, queue_office, desk, officer, now):
+    """ "Did not come" is shown disabled, with how many calls remain, until it is allowed."""
+    needed = services.get_queue_settings(queue_office).recalls_before_no_show
+    assert needed >= 1
+    services.issue_walk_in_ticket(
+        office=queue_office,
+        lane_kind="priority",
+        name="Pak Tua",
+        nik=make_nik(dt.date(1950, 1, 1)),
+        officer=desk,
+    )
+    login(client, officer)
+    sign_in_counter(client, 1)
+    url = reverse("queue:counter_action", args=["KRW", 1, "call"])
+    body = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    no_show = body.split("Did not come (no-show)")[0].rsplit("<button", 1)[1]
+    assert "disabled" in no_show and "more call" in body
+    for _ in range(needed):
+        services.recall_ticket(counter=Counter.objects.get(number=1), officer=officer)
+    body = client.get(reverse("queue:counter", args=["KRW", 1]), HTTP_HX_REQUEST="true")
+    no_show = body.content.decode().split("Did not come (no-show)")[0].rsplit("<button", 1)[1]
+    assert "disabled" not in no_show

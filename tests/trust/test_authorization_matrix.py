@@ -82,7 +82,7 @@ PAGES = {
     "queue:board": (OFFICE, public()),
     "queue:board_data": (OFFICE, public()),
     # Outreach: staff pages pick the office from ?office= among those where a role is held.
-    "outreach:service_days": ({}, logged_in()),
+    "outreach:service_days": ({}, public()),  # like the API's list; booking needs a login
     "outreach:book_service_day": ({"pk": 999999}, logged_in()),
     "outreach:request_form": ({}, public()),
     "outreach:staff_requests": ({}, staff_at_office(OUT, A)),
@@ -108,6 +108,7 @@ PAGES = {
     ),
     # Applicant website.
     "web:home": ({}, public()),
+    "web:favicon": ({}, public()),
     "web:set_language": ({}, public()),
     "web:register": ({}, public()),
     "web:verify": ({}, public()),

@@ -109,7 +109,8 @@ def test_a_cancellation_offers_the_place_to_the_first_in_line(online, full_day, 
     mail = OutboxMessage.objects.get(recipient=a.account.email)
     # In the site's language (Bahasa Indonesia), whoever's request freed the place.
     assert mail.subject == "Ada tempat kosong untuk Pemohon 11 pada 03-12-2026"
-    assert "sampai 01-12-2026 11:00" in mail.body and "08:00" in mail.body
+    assert "sampai 1 Desember 2026 11:00 WIB" in mail.body and "08:00" in mail.body
+    assert "http://127.0.0.1:8000/bookings/" in mail.body  # where to accept it
     assert AuditEvent.objects.filter(action="waitlist.offered", object_id=str(a.pk)).exists()
 
 

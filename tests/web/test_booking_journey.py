@@ -83,7 +83,9 @@ def test_day_shows_windows_with_places_left(client, office, online, account, per
 @pytest.mark.django_db
 def test_closed_and_unreleased_days_explain_themselves(client, office):
     html = client.get(reverse("web:day", args=["KRW", "online", "2026-12-31"])).content.decode()
-    assert "This day cannot be booked" in html
+    assert "The office is closed on this day: " in html  # cuti bersama, by its name
+    html = client.get(reverse("web:day", args=["KRW", "online", "2026-12-01"])).content.decode()
+    assert "This day cannot be booked" in html  # today: too soon, not closed
     html = client.get(reverse("web:day", args=["KRW", "online", "2027-01-04"])).content.decode()
     assert "Places for this day are released on Saturday 5 December 2026, 00:00 WIB." in html
 

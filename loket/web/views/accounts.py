@@ -28,6 +28,7 @@ from loket.web.forms import (
     ResendCodeForm,
     VerifyForm,
     add_domain_error,
+    regency_options,
 )
 from loket.web.ratelimit import limited
 from loket.web.views.common import page, safe_next, verified_required
@@ -119,6 +120,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/accounts/password_reset.html"
     email_template_name = "web/accounts/password_reset_email.txt"
     subject_template_name = "web/accounts/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self):
+        # The link is built on LOKET_SITE_URL, not on the Host header a client sends.
+        return {"site_url": settings.LOKET_SITE_URL}
+
     success_url = reverse_lazy("web:password_reset_done")
 
 
@@ -191,6 +198,7 @@ def applicant_add(request):
             "cap": settings.LOKET_MAX_APPLICANTS_PER_ACCOUNT,
             "editing": None,
             "next": safe_next(request, request.GET.get("next")),
+            "regency_options": regency_options(),
         },
     )
 
@@ -206,7 +214,7 @@ def applicant_edit(request, pk: int):
         "birth_date": person.birth_date,
         "sex": person.sex,
         "phone": person.phone,
-        "domicile_regency": regions.format_regency(person.domicile_regency),
+        "domicile_regency": person.domicile_regency,
         "married": person.married,
     }
     form = ApplicantForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -218,7 +226,13 @@ def applicant_edit(request, pk: int):
     return page(
         request,
         "web/accounts/applicant_form.html",
-        {"form": form, "at_cap": False, "editing": person, "next": ""},
+        {
+            "form": form,
+            "at_cap": False,
+            "editing": person,
+            "next": "",
+            "regency_options": regency_options(),
+        },
     )
 
 
@@ -247,12 +261,22 @@ def check_nik(request):
 
 @require_GET
 def check_regency(request):
-    """Live feedback on the KTP regency code (htmx): its name, or that it is unknown."""
-    raw = (request.GET.get("domicile_regency") or "").strip()
-    code = regions.normalize_regency(raw) if raw else None
-    context = {"ok": code is not None, "raw": raw}
-    if code:
-        context["name"] = regions.regency_name(code)
+    """Live feedback on the KTP regency (htmx): the place it names, or what is wrong."""
+    form = ApplicantForm({"domicile_regency": (request.GET.get("domicile_regency") or "")[:80]})
+    field = form["domicile_regency"]
+    context = {"ok": False, "message": ""}
+    if field.value():
+        form.is_valid()
+        if field.errors:
+            context["message"] = field.errors[0]
+        else:
+            code = form.cleaned_data["domicile_regency"]
+            context.update(
+                ok=True,
+                name=regions.regency_name(code),
+                province=regions.regency_province(code),
+                code_label=regions.format_regency(code),
+            )
     return render(request, "web/accounts/regency_feedback.html", context)
 
 

@@ -29,6 +29,8 @@ from loket.web.ratelimit import limited
 from loket.web.views.common import office_and_channel, page, parse_day, verified_required
 
 DRAFT = "booking_draft"
+# The statuses in which the proof page is a proof (QR code, "paid").
+PROOF_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 
 
 def demo_payments_enabled() -> bool:
@@ -79,16 +81,22 @@ def _calendar_context(channel, month_param, day_url, *, link_full: bool = False)
     month = _parse_month(month_param, today)
     cal = selectors.month_calendar(channel=channel, month=month)
     linked = ("open", "full") if link_full else ("open",)
+    last = (cal.first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    closures = selectors.closure_names(office=channel.office, start=cal.first, end=last)
     weeks = [
         [
             None
             if d is None
-            else {"day": d, "url": day_url(d.date) if d.status in linked else None}
+            else {
+                "day": d,
+                "url": day_url(d.date) if d.status in linked else None,
+                "closure": closures.get(d.date),
+            }
             for d in week
         ]
         for week in cal.weeks
     ]
-    return {"calendar": cal, "weeks": weeks}
+    return {"calendar": cal, "weeks": weeks, "closures": sorted(closures.items())}
 
 
 def calendar(request, office_code: str, channel_code: str):
@@ -124,6 +132,7 @@ def day(request, office_code: str, channel_code: str, date: str):
             "availability": availability,
             "windows": windows,
             "room_url": _waiting_room_url(channel, day_),
+            "closure": selectors.closure_names(office=office, start=day_, end=day_).get(day_),
         },
     )
 
@@ -339,10 +348,18 @@ def proof(request, code: str):
     b = _account_booking(request, code)
     if not b.application_number:
         return redirect("web:pay", code=b.code)
+    # Only a booking the desk would still check in shows a QR code and "paid": a cancelled one
+    # (or one that is over) says so, and nothing on it looks like a valid proof.
+    valid = b.status in PROOF_STATUSES
     return render(
         request,
         "web/booking/proof.html",
-        {"booking": b, "qr_svg": _qr_svg(b), "generated_at": clock.now()},
+        {
+            "booking": b,
+            "valid": valid,
+            "qr_svg": _qr_svg(b) if valid else "",
+            "generated_at": clock.now(),
+        },
     )
 
 
@@ -357,6 +374,7 @@ def my_bookings(request):
     rows = [
         {
             "booking": b,
+            "has_proof": b.status in PROOF_STATUSES,
             "may_cancel": selectors.may_cancel(b),
             "reschedule_blocker": selectors.reschedule_blocker(b),
         }

@@ -1,4 +1,5 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 
 from loket.offices.models import ChannelKind
@@ -34,3 +35,10 @@ def _url_if_present(name: str) -> str | None:
         return reverse(name)
     except NoReverseMatch:
         return None
+
+
+def favicon(request):
+    """The site's icon for browsers that ask /favicon.ico (cached for a day)."""
+    response = redirect(static("web/favicon.svg"), permanent=True)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

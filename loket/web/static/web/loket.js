@@ -30,3 +30,24 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+/* The family form: a valid NIK fills the birth date and sex it encodes, unless the person has
+   already typed their own; both stay editable. Without JavaScript the server fills empty ones. */
+(function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var found = event.target.querySelector && event.target.querySelector("[data-nik-birth-date]");
+    if (!found) return;
+    var birth = document.querySelector("input[name=birth_date]");
+    if (birth && (!birth.value || birth.getAttribute("data-from-nik") === birth.value)) {
+      birth.value = found.getAttribute("data-nik-birth-date");
+      birth.setAttribute("data-from-nik", birth.value);
+    }
+    var radios = Array.prototype.slice.call(document.querySelectorAll("input[name=sex]"));
+    var chosen = radios.filter(function (r) { return r.checked; })[0];
+    if (!chosen || chosen.hasAttribute("data-from-nik")) {
+      radios.forEach(function (r) {
+        r.checked = r.value === found.getAttribute("data-nik-sex");
+        if (r.checked) { r.setAttribute("data-from-nik", ""); } else { r.removeAttribute("data-from-nik"); }
+      });
+    }
+  });
+})();
