@@ -286,6 +286,9 @@ def main() -> int:
             "LOKET_SECRET_KEY": secrets.token_urlsafe(50),
             "LOKET_PAYMENT_SECRET": secrets.token_urlsafe(32),
             "LOKET_ALLOWED_HOSTS": f"{HOST},localhost",
+            # The demo's people are not in a population registry: the bundled local registry
+            # records them from their first booking (README: an office not yet connected).
+            "LOKET_IDENTITY_LOCAL_ENROL": "1",
             # Throwaway places for this run's files.
             "LOKET_DATA_DIR": data_dir,
             "LOKET_STATIC_ROOT": str(Path(data_dir) / "static"),
