@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import config_cache, domain, fastsql
+from loket.booking import config_cache, domain, fastsql, lifecycle
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -37,7 +37,6 @@ from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
 from loket.release import services as fair_release
-from loket.waitlist.hooks import offer_freed_place
 
 QR_SALT = "loket.booking.qr"
 # Choices' .values builds a new list on every use.
@@ -222,20 +221,6 @@ def _snapshot(booking: Booking) -> dict:
         "date": booking.date.isoformat(),
         "window": booking.window_start.strftime("%H:%M"),
     }
-
-
-def _transition(booking: Booking, *, to: str, allowed_from: list[str], **fields) -> bool:
-    """Move a booking's status if it is still in `allowed_from`: one conditional UPDATE."""
-    now = clock.now()
-    updated = Booking.objects.filter(pk=booking.pk, status__in=allowed_from).update(
-        status=to, updated_at=now, **fields
-    )
-    if updated:
-        booking.status = to
-        booking.updated_at = now
-        for k, v in fields.items():
-            setattr(booking, k, v)
-    return bool(updated)
 
 
 def book_appointment(
@@ -462,14 +447,9 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
         raise BookingNotActive()
     with transaction.atomic():
         before = _snapshot(booking)
-        if not _transition(
-            booking,
-            to=BookingStatus.CANCELLED,
-            allowed_from=[BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED],
-        ):
+        # The lifecycle gives the place back; the ledger offers it to the waiting list.
+        if not lifecycle.change_status(booking, to=BookingStatus.CANCELLED):
             raise BookingNotActive()
-        ledger.release_place(slot_id=booking.slot_id)
-        offer_freed_place(slot_id=booking.slot_id)
         audit.record(
             action="booking.cancelled",
             obj=booking,
@@ -511,33 +491,11 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         # Moving into a day that is being released goes through its waiting room too.
         fair_release.use_admission(account=account, channel=channel, day=day, nik=locked.nik)
         before = _snapshot(locked)
-        old_slot_id = locked.slot_id
-        # Ascending slot id: two reschedules crossing each other cannot deadlock.
-        if new_slot.pk < old_slot_id:
-            if not ledger.try_take_place(slot_id=new_slot.pk):
-                raise ledger.QuotaExhausted()
-            ledger.release_place(slot_id=old_slot_id)
-        else:
-            ledger.release_place(slot_id=old_slot_id)
-            if not ledger.try_take_place(slot_id=new_slot.pk):
-                raise ledger.QuotaExhausted()
-        offer_freed_place(slot_id=old_slot_id)
-        locked.slot = new_slot
-        locked.date = day
-        locked.window_start = new_slot.window_start
-        locked.window_end = new_slot.window_end
-        locked.reschedule_count += 1
-        locked.updated_at = clock.now()
-        locked.save(
-            update_fields=[
-                "slot",
-                "date",
-                "window_start",
-                "window_end",
-                "reschedule_count",
-                "updated_at",
-            ]
-        )
+        # The old place is offered to the waiting list (capacity.events.PlacesFreed).
+        if not lifecycle.move_booking(
+            locked, to_slot=new_slot, reschedule_count=locked.reschedule_count + 1
+        ):
+            raise ledger.QuotaExhausted()
         audit.record(
             action="booking.rescheduled",
             obj=locked,
@@ -568,12 +526,8 @@ def expire_overdue_holds(
     for booking in overdue.select_related("office")[:limit]:
         with transaction.atomic():
             before = _snapshot(booking)
-            if not _transition(
-                booking, to=BookingStatus.EXPIRED, allowed_from=[BookingStatus.AWAITING_PAYMENT]
-            ):
+            if not lifecycle.change_status(booking, to=BookingStatus.EXPIRED):
                 continue
-            ledger.release_place(slot_id=booking.slot_id)
-            offer_freed_place(slot_id=booking.slot_id)
             audit.record(
                 action="booking.expired",
                 obj=booking,
@@ -654,13 +608,14 @@ def record_payment(*, body: bytes, signature: str) -> Booking:
             paid_at=paid_at,
             received_at=now,
         )
-        booking.status = BookingStatus.CONFIRMED
-        booking.paid_at = paid_at
-        booking.application_number = domain.application_number(
-            office_code=booking.office.code, day=booking.date, booking_id=booking.pk
+        lifecycle.change_status(
+            booking,
+            to=BookingStatus.CONFIRMED,
+            paid_at=paid_at,
+            application_number=domain.application_number(
+                office_code=booking.office.code, day=booking.date, booking_id=booking.pk
+            ),
         )
-        booking.updated_at = now
-        booking.save(update_fields=["status", "paid_at", "application_number", "updated_at"])
         audit.record(
             action="booking.paid",
             obj=booking,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
+from loket.booking import lifecycle
 from loket.booking import services as booking_services
 from loket.booking.models import ACTIVE_STATUSES, Booking
 from loket.capacity import services as ledger
@@ -46,7 +47,6 @@ from loket.outreach.models import (
 from loket.queue import bridge
 from loket.queue.models import StaffRole
 from loket.queue.services import require_role
-from loket.waitlist.hooks import offer_free_places
 
 DEFAULT_MIN_APPLICANTS = 20
 MAX_PREFERRED_DATES = 3
@@ -277,8 +277,8 @@ def _set_day_places(*, channel: Channel, day: dt.date, places: int, reason: str)
     CapacityOverride.objects.update_or_create(
         channel=channel, date=day, defaults={"capacity": places, "reason": reason[:200]}
     )
-    ledger.set_slot_capacity(channel=channel, day=day)
-    offer_free_places(channel=channel, day=day)
+    # The ledger offers new places to the waiting list (PlacesAdded).
+    ledger.resize_day(channel=channel, day=day)
 
 
 def _occurrence_label(rule: ServiceDayRule, location: str) -> str:
@@ -524,17 +524,8 @@ def move_occurrence(
             new_slots = list(
                 CapacitySlot.objects.filter(channel=channel, date=day).order_by("window_start")
             )
-            now = clock.now()
             for booking in bookings:
-                target = _take_place_on(new_slots, booking.window_start)
-                ledger.release_place(slot_id=booking.slot_id)
-                Booking.objects.filter(pk=booking.pk).update(
-                    slot=target,
-                    date=day,
-                    window_start=target.window_start,
-                    window_end=target.window_end,
-                    updated_at=now,
-                )
+                target = _move_booking_to(booking, new_slots)
                 audit.record(
                     action="booking.moved_with_service_day",
                     obj=booking,
@@ -571,6 +562,18 @@ def move_occurrence(
             after={**_occurrence_snapshot(occurrence), "reason": reason},
         )
     return occurrence
+
+
+def _move_booking_to(booking: Booking, slots: list[CapacitySlot]) -> CapacitySlot:
+    """Move a booking of a moved service day into the new day, its own window first.
+
+    The old day is closing (its places go to 0 next): its freed places are not offered.
+    """
+    ordered = sorted(slots, key=lambda s: (s.window_start != booking.window_start, s.window_start))
+    for slot in ordered:
+        if lifecycle.move_booking(booking, to_slot=slot, reoffer=False):
+            return slot
+    raise ledger.QuotaExhausted()
 
 
 def _take_place_on(slots: list[CapacitySlot], window_start: dt.time) -> CapacitySlot:

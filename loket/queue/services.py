@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.services import verify_qr
 from loket.capacity import services as ledger
@@ -497,10 +498,7 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
             raise ArrivedTooEarly(**{"from": f"{earliest:%H:%M}"})
         raise ArrivedTooLate()
     with transaction.atomic():
-        updated = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
-            status=BookingStatus.CHECKED_IN, updated_at=now
-        )
-        if not updated:
+        if not lifecycle.change_status(booking, to=BookingStatus.CHECKED_IN):
             raise AlreadyCheckedIn(ticket="-")
         audit.record(
             action="booking.checked_in",
@@ -510,7 +508,6 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
             before={"status": BookingStatus.CONFIRMED},
             after={"status": BookingStatus.CHECKED_IN, "timing": str(timing)},
         )
-        booking.status = BookingStatus.CHECKED_IN
         return _issue(
             office=office,
             lane=_lane(office, LaneKind.APPOINTMENT),
@@ -647,28 +644,14 @@ def release_unclaimed_priority(*, office: Office, officer=None) -> int:
     if local.time() < settings.priority_release_at:
         raise PriorityReleaseTooEarly(time=f"{settings.priority_release_at:%H:%M}")
     day = local.date()
-    ledger.ensure_day_slots(channel=lane.channel, day=day)
-    ledger.ensure_day_slots(channel=target, day=day)
     with transaction.atomic():
-        slots = list(
-            CapacitySlot.objects.select_for_update()
-            .filter(channel=lane.channel, date=day)
-            .order_by("id")
-        )
-        freed = sum(s.capacity - s.used for s in slots)
-        receiving = (
-            CapacitySlot.objects.select_for_update()
-            .filter(channel=target, date=day)
-            .order_by("window_start")
-            .first()
-        )
-        if freed <= 0 or receiving is None:
+        # The ledger moves the places and offers them to the receiving day's waiting list.
+        freed = ledger.move_unclaimed_places(from_channel=lane.channel, to_channel=target, day=day)
+        if not freed:
             return 0
-        CapacitySlot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("used"))
-        CapacitySlot.objects.filter(pk=receiving.pk).update(capacity=F("capacity") + freed)
         audit.record(
             action="capacity.priority_released",
-            obj=receiving,
+            obj=target,
             actor=officer,
             office=office,
             before={"priority_unclaimed": freed, "channel": target.code},
@@ -872,9 +855,7 @@ def mark_no_show(*, counter: Counter, officer, ticket_id: int | None = None) -> 
         _leave_counter(ticket, status=TicketStatus.NO_SHOW)
         _event(ticket, TicketEventKind.NO_SHOW, officer=officer, counter=counter)
         if ticket.booking_id:
-            Booking.objects.filter(pk=ticket.booking_id, status=BookingStatus.CHECKED_IN).update(
-                status=BookingStatus.NO_SHOW, updated_at=clock.now()
-            )
+            lifecycle.change_status(ticket.booking, to=BookingStatus.NO_SHOW)
         audit.record(
             action="ticket.no_show",
             obj=ticket,
@@ -988,9 +969,7 @@ def complete_ticket(*, counter: Counter, officer, ticket_id: int | None = None) 
         if following is None or following.is_final:
             _leave_counter(ticket, status=TicketStatus.DONE, stage=following or stage)
             if ticket.booking_id:
-                Booking.objects.filter(
-                    pk=ticket.booking_id, status=BookingStatus.CHECKED_IN
-                ).update(status=BookingStatus.COMPLETED, updated_at=clock.now())
+                lifecycle.change_status(ticket.booking, to=BookingStatus.COMPLETED)
         else:
             _leave_counter(ticket, status=TicketStatus.WAITING, stage=following)
         audit.record(

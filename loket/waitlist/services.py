@@ -20,6 +20,7 @@ from loket.accounts.services import ApplicantNotFound
 from loket.booking import services as booking_services
 from loket.booking.models import ACTIVE_STATUSES, Booking, Purpose
 from loket.capacity import services as ledger
+from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
@@ -183,7 +184,8 @@ def _offer_to_next(slot: CapacitySlot) -> WaitlistEntry | None:
             entry.slot = slot
             _announce_offer(entry, channel)
             return entry
-    ledger.release_place(slot_id=slot.pk)
+    # Nobody to pass it to (just checked): no new offer round for this place.
+    ledger.release_place(slot_id=slot.pk, reoffer=False)
     return None
 
 
@@ -240,6 +242,17 @@ def offer_freed_place(*, slot_id: int) -> WaitlistEntry | None:
     if not ledger.try_take_place(slot_id=slot_id):
         return None  # someone took the place in the meantime
     return _offer_to_next(slot)
+
+
+def offer_on_places_freed(event: PlacesFreed) -> None:
+    """Listener (registered in WaitlistConfig.ready): a place of the ledger was freed."""
+    if event.reoffer:
+        offer_freed_place(slot_id=event.slot_id)
+
+
+def offer_on_places_added(event: PlacesAdded) -> None:
+    """Listener: a day gained places (its capacity was raised or places moved to it)."""
+    offer_free_places(channel=event.channel, day=event.day)
 
 
 def offer_free_places(*, channel: Channel, day: dt.date) -> int:
