@@ -7,14 +7,16 @@
 
 A status leaves the table's sources only by one conditional UPDATE, so two callers racing for
 the same booking never both win. Leaving a place-holding status (cancelled, expired) gives the
-place back to the ledger, which offers it to the waiting list (capacity.events.PlacesFreed).
+place back to the ledger, which offers it to the waiting list (capacity.events.PlacesFreed);
+leaving an active status ends the person's live place (capacity.live).
 Every change emits BookingStatusChanged in the caller's transaction.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from loket.booking.models import PLACE_HOLDING_STATUSES, Booking, BookingStatus
+from loket.booking.models import ACTIVE_STATUSES, PLACE_HOLDING_STATUSES, Booking, BookingStatus
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import clock, events
@@ -76,6 +78,8 @@ def change_status(booking: Booking, *, to: str, **fields) -> bool:
         setattr(booking, name, value)
     if to not in PLACE_HOLDING_STATUSES:
         ledger.release_place(slot_id=booking.slot_id)
+    if to not in ACTIVE_STATUSES:
+        live.release(holder=live.holder_of(booking))  # the person may take another place
     events.emit(BookingStatusChanged(booking=booking, before=before, after=to, at=now))
     return True
 
@@ -102,6 +106,7 @@ def move_booking(
         **fields,
     }
     Booking.objects.filter(pk=booking.pk).update(**values)
+    live.move(holder=live.holder_of(booking), day=to_slot.date)
     for name, value in values.items():
         setattr(booking, name, value)
     events.emit(

@@ -27,8 +27,9 @@ from loket.booking.models import (
     Payment,
     Purpose,
 )
+from loket.capacity import live
 from loket.capacity import services as ledger
-from loket.capacity.models import CapacitySlot
+from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.core.models import AuditEvent
@@ -354,6 +355,13 @@ def book_appointment(
             if _retry and expire_overdue_holds(nik=applicant.nik.strip()):
                 return book_appointment(**args, _retry=False)
             raise ActiveBookingExists() from None
+        if live.is_refused_claim(exc):
+            # Another channel holds the person's place; a lapsed one or an overdue hold of
+            # their own gives way once.
+            nik = applicant.nik.strip()
+            if _retry and (live.clear_lapsed(nik=nik) or expire_overdue_holds(nik=nik)):
+                return book_appointment(**args, _retry=False)
+            raise live.refusal(nik) from None
         raise
     except ledger.QuotaExhausted:
         if held_slot_id is None:
@@ -368,11 +376,12 @@ def book_appointment(
 def _write_booking(
     booking: Booking, *, actor: User, message: dict, take_slot_id: int | None
 ) -> bool:
-    """INSERT the booking, its `booking.created` audit row and its outbox message, then take
-    the place in `take_slot_id` (if given) by the ledger's conditional UPDATE, last, so the
-    hot slot row is locked only until the commit. False: no place was free.
+    """INSERT the booking, its `booking.created` audit row, its outbox message and the
+    person's live-place claim (loket.capacity.live: an IntegrityError if another channel holds
+    it), then take the place in `take_slot_id` (if given) by the ledger's conditional UPDATE,
+    last, so the hot slot row is locked only until the commit. False: no place was free.
 
-    PostgreSQL: the four statements go in one round trip (loket.booking.fastsql), in this
+    PostgreSQL: the five statements go in one round trip (loket.booking.fastsql), in this
     order, in the caller's transaction; elsewhere the ORM's statements one by one.
     """
     event = {
@@ -382,15 +391,24 @@ def _write_booking(
         "office": booking.office,
         "after": _snapshot(booking),
     }
+    claim = live.new_claim(
+        nik=booking.nik,
+        kind=booking.channel.kind,
+        holder=live.holder_of(booking),
+        office=booking.office,
+        day=booking.date,
+    )
     if not fastsql.enabled(Booking):
         booking.save(force_insert=True)
         audit.record(**event)
         enqueue_message(**message)
+        claim.save(force_insert=True)
         return take_slot_id is None or ledger.try_take_place(slot_id=take_slot_id)
     connection = connections[router.db_for_write(Booking)]
     booking_insert = fastsql.row_insert(Booking)
     audit_insert = fastsql.row_insert(AuditEvent, returning_pk=False)
     outbox_insert = fastsql.row_insert(OutboxMessage, ignore_conflicts=True, returning_pk=False)
+    claim_insert = fastsql.row_insert(LivePlace, returning_pk=False)
     now = clock.now()
     # The rows audit.record and enqueue_message write, with the same fields.
     outbox = OutboxMessage(
@@ -411,6 +429,7 @@ def _write_booking(
             audit_insert.params(fastsql.audit_event(**event, at=now), connection),
         ),
         fastsql.Statement(outbox_insert.sql(), outbox_insert.params(outbox, connection)),
+        fastsql.Statement(claim_insert.sql(), claim_insert.params(claim, connection)),
     ]
     if take_slot_id is not None:
         statements.append(fastsql.Statement(*ledger.take_place_statement(take_slot_id)))

@@ -16,6 +16,7 @@ from loket.accounts.models import User
 from loket.booking import lifecycle
 from loket.booking import services as booking_services
 from loket.booking.models import ACTIVE_STATUSES, Booking
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
@@ -59,6 +60,16 @@ class TeamBusy(DomainError):
     code = "team_busy"
     status = 409
     message = _("%(team)s is already planned on %(date)s: %(what)s. Choose another team or day.")
+
+
+class ParticipantsHoldLivePlaces(DomainError):
+    code = "participants_hold_live_places"
+    status = 409
+    message = _(
+        "Some participants already have a passport application in progress (another visit, a "
+        "booking or a walk-in): rows %(rows)s. One person holds one place at a time: take them "
+        "off the list or ask them to finish that one first."
+    )
 
 
 class ChannelDayTaken(DomainError):
@@ -952,6 +963,23 @@ def approve_outreach_request(
             p.code = p.code or domain.new_code(bridge.PARTICIPANT_CODE_PREFIX, 8)
             p.slot = _take_place_on(slots, first_window)
         OutreachParticipant.objects.bulk_update(participants, ["code", "slot"])
+        # One person, one live place: a participant who holds one elsewhere (another visit,
+        # a booking, a walk-in) stops the approval, by row number.
+        refused = live.claim_many(
+            [
+                live.new_claim(
+                    nik=p.nik,
+                    kind=ChannelKind.OUTREACH,
+                    holder=live.holder_of(p),
+                    office=office,
+                    day=visit_date,
+                )
+                for p in participants
+            ]
+        )
+        if refused:
+            rows = {live.holder_of(p): p.row_number for p in participants}
+            raise ParticipantsHoldLivePlaces(rows=", ".join(str(rows[c.holder]) for c in refused))
         bridge.create_mobile_site(request=locked, counters=team.size, actor=actor)
         audit.record(
             action="outreach_request.approved",
@@ -1186,6 +1214,14 @@ def approve_emergency_case(
                 "area_override",
                 "area_override_reason",
             ]
+        )
+        # One person, one live place: the case holds the NIK's place until it is served.
+        live.claim(
+            nik=locked.nik,
+            kind=ChannelKind.EMERGENCY,
+            holder=live.holder_of(locked),
+            office=office,
+            day=service_date,
         )
         audit.record(
             action="emergency.approved",

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.services import verify_qr
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity.nik import NikInvalid, parse_nik
-from loket.offices.models import Channel, Office
+from loket.offices.models import Channel, ChannelKind, Office
 from loket.offices.selectors import (
     get_bap_channel,
     is_office_closed,
@@ -614,10 +615,11 @@ def issue_walk_in_ticket(
             raise NotEligibleForPriority()
         reason = str(ground)
     lane = _lane(office, lane_kind)
+    live.check_free(nik=nik)  # before a number is drawn; the claim below is the guarantee
     with transaction.atomic():
         exhausted = PriorityQuotaExhausted if lane_kind == LaneKind.PRIORITY else LaneQuotaExhausted
         slot = _take_day_place(lane=lane, day=today, exhausted=exhausted)
-        return _issue(
+        ticket = _issue(
             office=office,
             lane=lane,
             officer=officer,
@@ -627,6 +629,15 @@ def issue_walk_in_ticket(
             priority_reason=reason,
             slot=slot,
         )
+        # One person, one live place: a second walk-in (or a booking) of this NIK is refused.
+        live.claim(
+            nik=nik,
+            kind=lane.channel.kind if lane.channel else ChannelKind.EMERGENCY,
+            holder=live.holder_of(ticket),
+            office=office,
+            day=today,
+        )
+        return ticket
 
 
 def release_unclaimed_priority(*, office: Office, officer=None) -> int:
@@ -825,6 +836,9 @@ def start_service(*, counter: Counter, officer, ticket_id: int | None = None) ->
 
 
 def _leave_counter(ticket: Ticket, *, status: str, stage: Stage | None = None) -> None:
+    if status in (TicketStatus.DONE, TicketStatus.NO_SHOW):
+        # Served or missed: the person's live place of the day ends (capacity.live).
+        live.release_day(nik=ticket.applicant_nik, day=ticket.date)
     ticket.status = status
     ticket.counter = None
     fields = ["status", "counter"]

@@ -19,6 +19,7 @@ from loket.accounts.models import Applicant, User
 from loket.accounts.services import ApplicantNotFound
 from loket.booking import services as booking_services
 from loket.booking.models import ACTIVE_STATUSES, Booking, Purpose
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
@@ -121,6 +122,7 @@ def join_waitlist(
     booking_services.expire_overdue_holds(nik=applicant.nik)
     if Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES).exists():
         raise booking_services.ActiveBookingExists()
+    live.check_free(nik=applicant.nik)  # a place in another channel (walk-in, visit...)
     for slot_id in CapacitySlot.objects.filter(
         channel=channel, date=day, used__gte=F("capacity")
     ).values_list("pk", flat=True):
