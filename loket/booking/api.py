@@ -1,6 +1,5 @@
 import datetime as dt
 import json
-import re
 
 from django.db import transaction
 from ninja import Header, Router, Status
@@ -22,7 +21,7 @@ from loket.booking.schemas import (
 )
 from loket.booking.selectors import list_account_bookings
 from loket.core import clock
-from loket.identity.nik import mask_nik
+from loket.identity.nik import mask_nik, normalize_nik
 
 router = Router(tags=["bookings"])
 applicants_router = Router(tags=["accounts"])
@@ -80,7 +79,7 @@ class NikRateLimit(RateLimit):
     def get_cache_key(self, request) -> str | None:
         try:
             # Digits only, as the NIK is read when booking: spaces cannot make a new key.
-            nik = re.sub(r"\D", "", str(json.loads(request.body)["applicant"]["nik"]))[:16]
+            nik = normalize_nik(str(json.loads(request.body)["applicant"]["nik"]))[:16]
         except (ValueError, KeyError, TypeError):
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}

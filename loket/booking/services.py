@@ -33,6 +33,7 @@ from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.core.models import AuditEvent
+from loket.identity.nik import normalize_nik
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState, release_moment
@@ -184,7 +185,27 @@ class ApplicantData:
     married: bool = False
 
 
-def _check_day(channel: Channel, day: dt.date) -> None:
+def check_bookable(
+    *, channel: Channel, day: dt.date, application_type: str, purpose: str, passport_type: str
+) -> None:
+    """The one set of checks before a place is asked for online (booking, the waiting list):
+    the channel, the application, then the day. Raises the first that fails; no writes."""
+    if not channel.is_bookable_online:
+        raise ChannelNotBookable()
+    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
+        raise WalkInOnly()
+    if application_type not in channel.application_types:
+        raise ApplicationTypeNotOffered()
+    if purpose not in _PURPOSES:
+        raise InvalidInput(_("Choose a purpose of travel from the list."))
+    if passport_type not in _PASSPORT_TYPES:
+        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    check_bookable_day(channel=channel, day=day)
+
+
+def check_bookable_day(*, channel: Channel, day: dt.date) -> None:
+    """Whether `day` is open for booking in `channel` (past, too soon, closed, not released,
+    beyond the horizon each raise their own error)."""
     plan = config_cache.day_plan(channel, day)
     state = plan.state(day)
     if state == DayState.OPEN:
@@ -259,18 +280,14 @@ def book_appointment(
         "applicant": applicant,
         "held_slot_id": held_slot_id,
     }
-    if not channel.is_bookable_online:
-        raise ChannelNotBookable()
-    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
-        raise WalkInOnly()
-    if application_type not in channel.application_types:
-        raise ApplicationTypeNotOffered()
-    if purpose not in _PURPOSES:
-        raise InvalidInput(_("Choose a purpose of travel from the list."))
-    if passport_type not in _PASSPORT_TYPES:
-        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    check_bookable(
+        channel=channel,
+        day=day,
+        application_type=application_type,
+        purpose=purpose,
+        passport_type=passport_type,
+    )
     tz = channel.office.time_zone
-    _check_day(channel, day)
     if held_slot_id is not None:
         slot = CapacitySlot.objects.get(pk=held_slot_id, channel=channel, date=day)
     else:
@@ -352,13 +369,13 @@ def book_appointment(
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
             # The person's own unpaid hold past its deadline must not block them.
-            if _retry and expire_overdue_holds(nik=applicant.nik.strip()):
+            if _retry and expire_overdue_holds(nik=normalize_nik(applicant.nik)):
                 return book_appointment(**args, _retry=False)
             raise ActiveBookingExists() from None
         if live.is_refused_claim(exc):
             # Another channel holds the person's place; a lapsed one or an overdue hold of
             # their own gives way once.
-            nik = applicant.nik.strip()
+            nik = normalize_nik(applicant.nik)
             if _retry and (live.clear_lapsed(nik=nik) or expire_overdue_holds(nik=nik)):
                 return book_appointment(**args, _retry=False)
             raise live.refusal(nik) from None
@@ -495,7 +512,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         appointment=booking.date, today=today, min_days_before=channel.reschedule_min_days_before
     ):
         raise RescheduleNotAllowed()
-    _check_day(channel, day)
+    check_bookable_day(channel=channel, day=day)
     new_slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
     if new_slot.pk == booking.slot_id:
         raise SameSlot()

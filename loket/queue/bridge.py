@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.booking.models import Booking
 from loket.core import audit, clock
 from loket.core.errors import NotFound
+from loket.identity.nik import normalize_nik
 from loket.offices.models import Office
 from loket.outreach.errors import CaseNotApproved, SiteLaneUnavailable
 from loket.outreach.models import (
@@ -62,7 +63,7 @@ def _today(office: Office) -> dt.date:
 
 
 def _same_nik(confirmed: str, nik: str) -> bool:
-    return (confirmed or "").strip().replace(" ", "") == nik
+    return normalize_nik(confirmed) == nik
 
 
 # --- setup ----------------------------------------------------------------------------------

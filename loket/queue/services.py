@@ -21,7 +21,7 @@ from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from loket.identity.nik import NikInvalid, parse_nik
+from loket.identity.nik import NikInvalid, normalize_nik, parse_nik
 from loket.offices.models import Channel, ChannelKind, Office
 from loket.offices.selectors import (
     get_bap_channel,
@@ -480,7 +480,7 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
         raise BookingNotConfirmed(status=booking.get_status_display())
     if booking.date != today:
         raise NotBookedToday(date=f"{booking.date:%d-%m-%Y}")
-    if (confirmed_nik or "").strip().replace(" ", "") != booking.nik:
+    if normalize_nik(confirmed_nik) != booking.nik:
         raise NikMismatch()
     settings = get_queue_settings(office)
     window_start = clock.at_local(booking.date, booking.window_start, office.time_zone)
@@ -526,7 +526,7 @@ def check_in_at_kiosk(*, office: Office, code: str, nik: str, kiosk) -> Ticket:
     """Self-service check-in: no officer looks at the KTP, so the NIK typed by the applicant must
     match the booking before anything about the booking is said (a wrong number and a wrong NIK
     get the same answer). Then the check-in of the desk, with the kiosk account as the actor."""
-    nik = (nik or "").strip().replace(" ", "")
+    nik = normalize_nik(nik)
     try:
         booking = find_booking(office=office, code=code)
     except BookingNotFoundHere:
@@ -595,7 +595,7 @@ def issue_walk_in_ticket(
     today = _today(office)
     if is_office_closed(office, today):
         raise OfficeClosedToday()
-    nik = (nik or "").strip().replace(" ", "")
+    nik = normalize_nik(nik)
     if nik:
         info = parse_nik(nik, today=today, declared_birth_date=birth_date)
         birth_date = info.birth_date

@@ -18,16 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from loket.accounts.models import Applicant, User
 from loket.accounts.services import ApplicantNotFound
 from loket.booking import services as booking_services
-from loket.booking.models import ACTIVE_STATUSES, Booking, Purpose
+from loket.booking.models import ACTIVE_STATUSES, Booking
 from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
-from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.core.errors import DomainError, NotFound
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState
-from loket.offices.models import ApplicationType, Channel, PassportType
+from loket.offices.models import Channel
 from loket.offices.selectors import load_channel_plan
 from loket.waitlist.models import EntryStatus, WaitlistEntry
 
@@ -104,20 +104,16 @@ def join_waitlist(
     same moment is either seen here (the day is not full) or offered to this entry after commit.
     The partial unique index refuses a second open entry of the NIK for the day.
     """
-    if not channel.is_bookable_online:
-        raise booking_services.ChannelNotBookable()
-    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
-        raise booking_services.WalkInOnly()
-    if application_type not in channel.application_types:
-        raise booking_services.ApplicationTypeNotOffered()
-    if purpose not in Purpose.values:
-        raise InvalidInput(_("Choose a purpose of travel from the list."))
-    if passport_type not in PassportType.values:
-        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    booking_services.check_bookable(
+        channel=channel,
+        day=day,
+        application_type=application_type,
+        purpose=purpose,
+        passport_type=passport_type,
+    )
     applicant = Applicant.objects.filter(account=account, pk=applicant_id).first()
     if applicant is None:
         raise ApplicantNotFound()
-    booking_services._check_day(channel, day)
     ledger.ensure_day_slots(channel=channel, day=day)
     booking_services.expire_overdue_holds(nik=applicant.nik)
     if Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES).exists():

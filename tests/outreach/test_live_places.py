@@ -189,3 +189,17 @@ def test_the_migration_claims_live_places_and_keeps_the_oldest_of_duplicates(cha
     held = LivePlace.objects.get(nik=NIK)
     assert held.holder == f"booking:{booking.code}"
     assert "not claimed" in capsys.readouterr().out
+
+
+def test_the_refusal_is_in_bahasa_indonesia_on_the_pages(channels):
+    """The message names the holding channel in the applicant's words, nothing more."""
+    from django.utils import translation
+
+    channels["priority"]()
+    with translation.override("id"), pytest.raises(live.LivePlaceExists) as refused:
+        channels["online"]()
+    with translation.override("id"):
+        text = str(refused.value)
+    assert text.startswith("NIK ini sudah memiliki permohonan paspor yang sedang berjalan")
+    assert "nomor antrean layanan prioritas" in text
+    assert "Harun" not in text and NIK not in text
