@@ -9,13 +9,21 @@ A status leaves the table's sources only by one conditional UPDATE, so two calle
 the same booking never both win. Leaving a place-holding status (cancelled, expired) gives the
 place back to the ledger, which offers it to the waiting list (capacity.events.PlacesFreed);
 leaving an active status ends the person's live place (capacity.live).
-Every change emits BookingStatusChanged in the caller's transaction.
+Every change writes its typed fact (BookingEvent: what the reports count) and emits
+BookingStatusChanged (or BookingMoved) in the caller's transaction.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from loket.booking.models import ACTIVE_STATUSES, PLACE_HOLDING_STATUSES, Booking, BookingStatus
+from loket.booking.models import (
+    ACTIVE_STATUSES,
+    PLACE_HOLDING_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingEventKind,
+    BookingStatus,
+)
 from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
@@ -80,6 +88,15 @@ def change_status(booking: Booking, *, to: str, **fields) -> bool:
         ledger.release_place(slot_id=booking.slot_id)
     if to not in ACTIVE_STATUSES:
         live.release(holder=live.holder_of(booking))  # the person may take another place
+    BookingEvent.objects.create(
+        booking=booking,
+        office_id=booking.office_id,
+        channel_id=booking.channel_id,
+        kind=to,
+        from_status=before,
+        at=now,
+        date=booking.date,
+    )
     events.emit(BookingStatusChanged(booking=booking, before=before, after=to, at=now))
     return True
 
@@ -93,7 +110,7 @@ def move_booking(
     Locks: both ledger slots in ascending id, then the booking row. The old place is offered
     to the waiting list unless `reoffer` is False.
     """
-    from_slot_id = booking.slot_id
+    from_slot_id, from_date = booking.slot_id, booking.date
     if not ledger.move_place(from_slot_id=from_slot_id, to_slot_id=to_slot.pk, reoffer=reoffer):
         return False
     now = clock.now()
@@ -107,6 +124,16 @@ def move_booking(
     }
     Booking.objects.filter(pk=booking.pk).update(**values)
     live.move(holder=live.holder_of(booking), day=to_slot.date)
+    BookingEvent.objects.create(
+        booking=booking,
+        office_id=booking.office_id,
+        channel_id=booking.channel_id,
+        kind=BookingEventKind.MOVED,
+        from_status=booking.status,
+        at=now,
+        date=to_slot.date,
+        from_date=from_date,
+    )
     for name, value in values.items():
         setattr(booking, name, value)
     events.emit(

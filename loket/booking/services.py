@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import config_cache, domain, fastsql, lifecycle
+from loket.booking import config_cache, domain, lifecycle
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -29,13 +29,11 @@ from loket.booking.models import (
 )
 from loket.capacity import live
 from loket.capacity import services as ledger
-from loket.capacity.models import CapacitySlot, LivePlace
-from loket.core import audit, clock
+from loket.capacity.models import CapacitySlot
+from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput, NotFound
-from loket.core.models import AuditEvent
 from loket.identity.nik import normalize_nik
-from loket.notifications.models import OutboxMessage
-from loket.notifications.services import enqueue_message
+from loket.notifications.services import build_message, enqueue_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
 from loket.release import services as fair_release
@@ -398,63 +396,35 @@ def _write_booking(
     it), then take the place in `take_slot_id` (if given) by the ledger's conditional UPDATE,
     last, so the hot slot row is locked only until the commit. False: no place was free.
 
-    PostgreSQL: the five statements go in one round trip (loket.booking.fastsql), in this
-    order, in the caller's transaction; elsewhere the ORM's statements one by one.
+    Each row comes from its own builder; PostgreSQL gets the five statements in one round
+    trip (loket.core.fastsql.Batch), in this order, in the caller's transaction; other
+    databases the ORM's statements one by one.
     """
-    event = {
-        "action": "booking.created",
-        "obj": booking,
-        "actor": actor,
-        "office": booking.office,
-        "after": _snapshot(booking),
-    }
-    claim = live.new_claim(
-        nik=booking.nik,
-        kind=booking.channel.kind,
-        holder=live.holder_of(booking),
-        office=booking.office,
-        day=booking.date,
+    batch = fastsql.Batch(Booking)
+    batch.insert(booking, returning_pk=True)
+    batch.insert(
+        audit.build(
+            action="booking.created",
+            obj=booking,
+            actor=actor,
+            office=booking.office,
+            after=_snapshot(booking),
+        )
     )
-    if not fastsql.enabled(Booking):
-        booking.save(force_insert=True)
-        audit.record(**event)
-        enqueue_message(**message)
-        claim.save(force_insert=True)
-        return take_slot_id is None or ledger.try_take_place(slot_id=take_slot_id)
-    connection = connections[router.db_for_write(Booking)]
-    booking_insert = fastsql.row_insert(Booking)
-    audit_insert = fastsql.row_insert(AuditEvent, returning_pk=False)
-    outbox_insert = fastsql.row_insert(OutboxMessage, ignore_conflicts=True, returning_pk=False)
-    claim_insert = fastsql.row_insert(LivePlace, returning_pk=False)
-    now = clock.now()
-    # The rows audit.record and enqueue_message write, with the same fields.
-    outbox = OutboxMessage(
-        channel=OutboxMessage.Channel.EMAIL,
-        recipient=message["recipient"],
-        subject=message["subject"][:200],
-        body=message["body"],
-        dedupe_key=message["dedupe_key"][:120],
-        created_at=now,
-        next_attempt_at=now,
+    batch.insert(build_message(**message), ignore_conflicts=True)
+    batch.insert(
+        live.new_claim(
+            nik=booking.nik,
+            kind=booking.channel.kind,
+            holder=live.holder_of(booking),
+            office=booking.office,
+            day=booking.date,
+        )
     )
-    statements = [
-        fastsql.Statement(
-            booking_insert.sql(), booking_insert.params(booking, connection), returns_row=True
-        ),
-        fastsql.Statement(
-            audit_insert.sql(),
-            audit_insert.params(fastsql.audit_event(**event, at=now), connection),
-        ),
-        fastsql.Statement(outbox_insert.sql(), outbox_insert.params(outbox, connection)),
-        fastsql.Statement(claim_insert.sql(), claim_insert.params(claim, connection)),
-    ]
     if take_slot_id is not None:
-        statements.append(fastsql.Statement(*ledger.take_place_statement(take_slot_id)))
-    results = fastsql.run_batch(Booking, statements)
-    booking.pk = results[0][0][0]
-    booking._state.adding = False
-    booking._state.db = connection.alias
-    return take_slot_id is None or results[-1][1] == 1
+        batch.execute(*ledger.take_place_statement(take_slot_id))
+    counts = batch.run()
+    return take_slot_id is None or counts[-1] == 1
 
 
 def _local(moment: dt.datetime, tz: str) -> str:

@@ -10,6 +10,7 @@ second claim, whichever channel holds the first. The holder releases it when its
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,14 @@ def clear_lapsed(*, nik: str) -> bool:
     if place is None or not _lapsed(place):
         return False
     return LivePlace.objects.filter(pk=place.pk, date=place.date).delete()[0] > 0
+
+
+def clear_lapsed_places() -> int:
+    """Delete every claim whose day has passed (worker step: a lapsed claim keeps a NIK for
+    nothing). Days end first in the west: past in the project's time zone (WIB) is past in
+    every Indonesian office."""
+    today = clock.local_today(settings.TIME_ZONE)
+    return LivePlace.objects.filter(date__lt=today).delete()[0]
 
 
 def refusal(nik: str) -> LivePlaceExists:

@@ -203,3 +203,12 @@ def test_the_refusal_is_in_bahasa_indonesia_on_the_pages(channels):
     assert text.startswith("NIK ini sudah memiliki permohonan paspor yang sedang berjalan")
     assert "nomor antrean layanan prioritas" in text
     assert "Harun" not in text and NIK not in text
+
+
+def test_the_worker_clears_places_whose_day_has_passed(channels, now):
+    """A walk-in never served keeps no NIK once its day is over (personal data)."""
+    channels["priority"]()
+    assert live.clear_lapsed_places() == 0
+    with clock.frozen_at(now + dt.timedelta(days=1)):
+        assert live.clear_lapsed_places() == 1
+    assert not LivePlace.objects.exists()

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from loket.booking.services import expire_overdue_holds
+from loket.capacity.live import clear_lapsed_places
 from loket.notifications.reminders import send_appointment_reminders
 from loket.notifications.services import deliver_due_messages
 from loket.waitlist.services import expire_lapsed_offers
@@ -12,7 +13,8 @@ from loket.waitlist.services import expire_lapsed_offers
 
 class Command(BaseCommand):
     help = (
-        "Background worker: expire unpaid holds and lapsed waiting-list offers, enqueue the "
+        "Background worker: expire unpaid holds, lapsed waiting-list offers and live places "
+        "whose day has passed, enqueue the "
         "day-before reminders and deliver "
         "the outbox, every few seconds."
     )
@@ -36,6 +38,7 @@ class Command(BaseCommand):
             try:
                 expired = expire_overdue_holds()
                 lapsed = expire_lapsed_offers()
+                clear_lapsed_places()
                 reminded = send_appointment_reminders()
                 sent = deliver_due_messages()
             except Exception as exc:  # keep the worker alive through a database outage
