@@ -614,6 +614,11 @@ def cancel_occurrence(
         if occurrence.status == OccurrenceStatus.CANCELLED:
             raise ServiceDayCancelled()
         before = _occurrence_snapshot(occurrence)
+        # The day closes first (0 places), so the places its bookings free are not offered
+        # to anyone waiting for it; the second resize below brings the ledger down to 0.
+        _set_day_places(
+            channel=occurrence.channel, day=occurrence.date, places=0, reason=gettext("cancelled")
+        )
         bookings = list(_active_bookings(occurrence, occurrence.date))
         for booking in bookings:
             booking_services.cancel_booking(account=booking.account, code=booking.code, actor=actor)
