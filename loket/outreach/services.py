@@ -22,7 +22,7 @@ from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity import regions
-from loket.identity.nik import NikInvalid, parse_nik
+from loket.identity.nik import NikInvalid, normalize_nik, parse_nik
 from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import CapacityOverride, Channel, ChannelKind, Closure, Office
@@ -709,9 +709,14 @@ def book_service_day(
     raise last_error
 
 
-def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -> WalkInAdmission:
+def admit_walk_in(
+    *, occurrence: ServiceDayOccurrence, name: str, actor: User, nik: str = ""
+) -> WalkInAdmission:
     """Give the next walk-in place of a Simpatik day, first come first served.
 
+    With the KTP's `nik`, the place is the person's one live place (capacity.live): refused
+    while they hold another, ended when their ticket is done. The desk's form does not ask
+    for it yet; without it the rule cannot be held for this walk-in.
     Locks: the day's ledger slot (conditional UPDATE), which also serialises the numbering.
     """
     office = occurrence.rule.office
@@ -725,6 +730,10 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Write the applicant's name."))
+    nik = normalize_nik(nik)
+    if nik:
+        nik = parse_nik(nik, today=occurrence.date).nik
+        live.check_free(nik=nik)
     ledger.ensure_day_slots(channel=occurrence.channel, day=occurrence.date)
     slots = list(
         CapacitySlot.objects.filter(channel=occurrence.channel, date=occurrence.date).order_by(
@@ -749,7 +758,14 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
             office=office,
             after={"number": number, "date": occurrence.date.isoformat()},
         )
-        bridge.issue_simpatik_ticket(admission=admission, officer=actor)
+        live.claim(
+            nik=nik,
+            kind=ChannelKind.SIMPATIK,
+            holder=live.holder_of(admission),
+            office=office,
+            day=occurrence.date,
+        )
+        bridge.issue_simpatik_ticket(admission=admission, officer=actor, nik=nik)
     return admission
 
 

@@ -170,9 +170,10 @@ def issue_emergency_ticket(*, case: EmergencyCase, officer) -> Ticket:
     return ticket
 
 
-def issue_simpatik_ticket(*, admission: WalkInAdmission, officer) -> Ticket:
+def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "") -> Ticket:
     """The first-stage ticket of a walk-in admitted at a Simpatik day (today, the office's
-    counters, in arrival order). The admission holds the ledger place."""
+    counters, in arrival order). The admission holds the ledger place (and, with the `nik`,
+    the person's live place, which ends with the ticket)."""
     office = admission.occurrence.rule.office
     services.ensure_office_queue(office=office)
     ticket = services._issue(
@@ -180,6 +181,7 @@ def issue_simpatik_ticket(*, admission: WalkInAdmission, officer) -> Ticket:
         lane=services._lane(office, LaneKind.APPOINTMENT),
         officer=officer,
         name=admission.name,
+        nik=nik,
         order_at=admission.admitted_at,
     )
     WalkInAdmission.objects.filter(pk=admission.pk).update(ticket=ticket)

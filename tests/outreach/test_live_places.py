@@ -36,7 +36,9 @@ def applicant() -> ApplicantData:
 
 
 @pytest.fixture
-def channels(office, account, desk, supervisor, hotline, coordinator, team, paten_rule):
+def channels(
+    office, account, desk, supervisor, hotline, coordinator, team, paten_rule, simpatik, now
+):
     queue_services.ensure_office_queue(office=office)
     friday = services.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 4)
@@ -89,7 +91,22 @@ def channels(office, account, desk, supervisor, hotline, coordinator, team, pate
             request=request, visit_date=day, team=team, actor=coordinator
         )
 
+    simpatik_day = services.create_one_off_day(
+        office=office,
+        channel=simpatik,
+        name="Paspor Simpatik",
+        day=now.date(),
+        location="Kantor",
+        quota=5,
+    )
+
+    def simpatik_walk_in():
+        return services.admit_walk_in(
+            occurrence=simpatik_day, name="Pak Harun", actor=desk, nik=NIK
+        )
+
     return {
+        "simpatik": simpatik_walk_in,
         "online": online,
         "event": paten,
         "priority": walk_in("priority", desk),
@@ -100,7 +117,16 @@ def channels(office, account, desk, supervisor, hotline, coordinator, team, pate
     }
 
 
-KINDS = ["online", "event", "priority", "lost_damaged", "emergency", "emergency_case", "outreach"]
+KINDS = [
+    "online",
+    "event",
+    "priority",
+    "lost_damaged",
+    "emergency",
+    "emergency_case",
+    "outreach",
+    "simpatik",
+]
 CHANNEL_OF = {"emergency_case": "emergency"}
 
 
