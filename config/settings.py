@@ -253,7 +253,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every record is masked (NIK, phone numbers) before any handler writes it.
     "filters": {"mask_personal_data": {"()": "loket.core.masking.MaskingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOKET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -100,11 +100,11 @@ class Period:
         return f"{self.start:%d-%m-%Y} - {self.end:%d-%m-%Y}"
 
 
+
 def explain(fn) -> str:
     """A figure's definition: its function's docstring as one paragraph, in the user's
     language (the catalogue holds each docstring, whitespace collapsed, as its msgid)."""
     return gettext(" ".join((inspect.getdoc(fn) or "").split()))
-
 
 def period_for(
     kind: str,
