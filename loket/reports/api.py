@@ -12,9 +12,16 @@ from ninja.security import HttpBearer
 from loket.accounts import services as accounts
 from loket.core.errors import InvalidInput
 from loket.offices.selectors import get_office
-from loket.reports import planner, selectors
+from loket.reports import office_model, planner, selectors
 from loket.reports.permissions import StaffOnly, may_see_reports, require_reports_of
-from loket.reports.schemas import ErrorOut, FigureOut, FiguresOut, PlanIn, PlanOut
+from loket.reports.schemas import (
+    ErrorOut,
+    FigureOut,
+    FiguresOut,
+    OfficeModelOut,
+    PlanIn,
+    PlanOut,
+)
 
 
 class StaffBearer(HttpBearer):
@@ -51,6 +58,12 @@ def _office_period(request, query: PeriodQuery):
     return office, period
 
 
+def _fit_period(office, start: dt.date | None, end: dt.date | None) -> selectors.Period:
+    if start is None and end is None:
+        return office_model.default_fit_period(office)
+    return selectors.period_for("custom", start=start or end, end=end or start)
+
+
 def build_router() -> Router:
     router = Router(tags=["reports"], auth=StaffBearer())
     errors = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -73,6 +86,54 @@ def build_router() -> Router:
         office, period = _office_period(request, query)
         return selectors.get_figure(key, office, period).as_dict()
 
+    @router.get("/planner/office", response={200: OfficeModelOut, **errors})
+    def office_planner_model(
+        request,
+        office: str,
+        fit_start: dt.date | None = None,
+        fit_end: dt.date | None = None,
+        day: dt.date | None = None,
+    ):
+        """Where the planner starts for an office: its stages and configured counters,
+        service times fitted to the services recorded over the fitting period (default: the
+        28 days up to yesterday), arrivals recorded per channel and hour, plan B (one more
+        counter in the afternoon at the busiest stage), and the calibration on a recorded
+        day (default: the last day with tickets): predicted beside recorded waits."""
+        found = get_office(office)
+        require_reports_of(request.auth, found)
+        model = office_model.fit_office(found, _fit_period(found, fit_start, fit_end))
+        day = day or office_model.last_recorded_day(found, model.period)
+        calibration = []
+        if day is not None and model.stages:
+            recorded = office_model.recorded_day(found, day)
+            if recorded.arrivals:
+                calibration = office_model.calibrate(model, recorded, days=10)
+        return {
+            "office": found.code,
+            "fit_start": model.period.start,
+            "fit_end": model.period.end,
+            "open_days": model.open_days,
+            "stages": [
+                {
+                    "name": s.name,
+                    "counters": s.counters,
+                    "services": s.fit.n if s.fit else 0,
+                    "distribution": s.service.distribution,
+                    "mean": round(s.service.mean, 3),
+                    "cv": round(s.service.cv, 3),
+                    "observed_p50": s.observed_p50,
+                    "observed_p90": s.observed_p90,
+                    "aic_exponential": s.fit.aic_exponential if s.fit else None,
+                    "aic_lognormal": s.fit.aic_lognormal if s.fit else None,
+                }
+                for s in model.stages
+            ],
+            "channels": [c.__dict__ for c in model.channels],
+            "plan_b": office_model.plan_b_counters(model),
+            "calibration_day": day,
+            "calibration": [r.__dict__ for r in calibration],
+        }
+
     @router.post("/planner", response={200: PlanOut, **errors})
     def plan(request, payload: PlanIn):
         """Simulate office days with these arrivals and counters; with `target_p90`, also
@@ -88,17 +149,22 @@ def build_router() -> Router:
                 for s in payload.stages
             ]
             booked_windows = []
+            walk_ins = payload.walk_ins_per_hour
             if payload.office:
-                if payload.date is None:
-                    raise ValueError("give the date whose bookings arrive")
                 office = get_office(payload.office)
                 require_reports_of(request.auth, office)
-                booked_windows = selectors.booked_arrivals(office, payload.date)
+                if payload.recorded_arrivals:
+                    period = _fit_period(office, payload.fit_start, payload.fit_end)
+                    walk_ins = office_model.fit_office(office, period).arrivals(payload.quotas)
+                elif payload.date is None:
+                    raise ValueError("give the date whose bookings arrive")
+                else:
+                    booked_windows = selectors.booked_arrivals(office, payload.date)
             scenario = planner.build_scenario(
                 stages=stages,
                 booked_per_hour=payload.booked_per_hour,
                 booked_windows=booked_windows,
-                walk_ins=payload.walk_ins_per_hour,
+                walk_ins=walk_ins,
                 no_show_rate=payload.no_show_rate,
             )
         except ValueError as exc:

@@ -9,6 +9,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # The office-day and outreach figures follow the booking figures on every page.
-        from loket.reports import queue_figures, selectors
+        # The headline comes first; the waiting list and officers' throughput last.
+        from loket.reports import headline, queue_figures, selectors
 
+        booking_figures = dict(selectors.FIGURES)
+        selectors.FIGURES.clear()
+        selectors.FIGURES.update(headline.HEADLINE_FIGURES)
+        selectors.FIGURES.update(booking_figures)
         selectors.FIGURES.update(queue_figures.QUEUE_FIGURES)
+        selectors.FIGURES.update(headline.MORE_FIGURES)

@@ -90,11 +90,17 @@ DEFAULT_STAGES = [
     ("", 4.0, "lognormal", 0.5, "", ""),
 ]
 STAGE_ROWS = len(DEFAULT_STAGES)
+ARRIVAL_CHOICES = [
+    ("", _("as entered, or the day's bookings")),
+    ("fitted", _("recorded at the office (fitted)")),
+    ("bookings", _("the bookings of the day below, plus walk-ins")),
+    ("entered", _("as entered below")),
+]
 
 
 class PlannerForm(forms.Form):
     office = forms.ModelChoiceField(
-        label=_("Office (to take the booked arrivals from its bookings)"),
+        label=_("Office"),
         queryset=Office.objects.filter(is_active=True),
         to_field_name="code",
         required=False,
@@ -124,10 +130,43 @@ class PlannerForm(forms.Form):
     )
     days = forms.IntegerField(label=_("Days simulated"), min_value=1, max_value=200, initial=20)
     seed = forms.IntegerField(label=_("Random seed"), min_value=0, initial=1)
+    arrivals = forms.ChoiceField(
+        label=_("Arrivals"),
+        choices=ARRIVAL_CHOICES,
+        required=False,
+        help_text=_(
+            "Recorded: tickets issued per hour over the fitting period (mean of its open "
+            "days), each channel's share scaled by its places per day below."
+        ),
+    )
+    fit_start = forms.DateField(
+        label=_("Fit from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    fit_end = forms.DateField(
+        label=_("Fit until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    calibration_day = forms.DateField(
+        label=_("Recorded day to calibrate against"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, stages=None, channels=(), **kwargs):
+        """`stages`: rows (name, mean, distribution, cv, plan A, plan B) to start from (the
+        office's own); `channels`: the office's recorded arrivals, a places field each."""
         super().__init__(*args, **kwargs)
-        for i, (name, mean, dist, cv, plan_a, plan_b) in enumerate(DEFAULT_STAGES):
+        stages = list(stages or DEFAULT_STAGES)
+        self.rows = max(STAGE_ROWS, len(stages))
+        stages += [("", 4.0, "lognormal", 0.5, "", "")] * (self.rows - len(stages))
+        self.channels = list(channels)
+        for channel in self.channels:
+            self.fields[f"quota_{channel.code}"] = forms.FloatField(
+                label=channel.name,
+                required=False,
+                min_value=0,
+                initial=channel.places_per_day,
+            )
+        for i, (name, mean, dist, cv, plan_a, plan_b) in enumerate(stages):
             self.fields[f"stage{i}_name"] = forms.CharField(
                 label=_("Stage"), required=False, initial=str(name), max_length=60
             )
@@ -135,7 +174,10 @@ class PlannerForm(forms.Form):
                 label=_("Mean service (min)"), required=False, min_value=0.1, initial=mean
             )
             self.fields[f"stage{i}_distribution"] = forms.ChoiceField(
-                label=_("Distribution"), choices=DISTRIBUTION_CHOICES, initial=dist
+                label=_("Distribution"),
+                choices=DISTRIBUTION_CHOICES,
+                initial=dist,
+                required=False,
             )
             self.fields[f"stage{i}_cv"] = forms.FloatField(
                 label=_("Spread (CV)"), required=False, min_value=0.05, initial=cv
@@ -150,14 +192,25 @@ class PlannerForm(forms.Form):
     def stage_rows(self):
         return [
             [self[f"stage{i}_{k}"] for k in ("name", "mean", "distribution", "cv", "a", "b")]
-            for i in range(STAGE_ROWS)
+            for i in range(self.rows)
         ]
+
+    def quota_fields(self):
+        return [self[f"quota_{c.code}"] for c in self.channels]
+
+    @property
+    def quotas(self) -> dict[str, float]:
+        return {
+            c.code: self.cleaned_data[f"quota_{c.code}"]
+            for c in self.channels
+            if self.cleaned_data.get(f"quota_{c.code}") is not None
+        }
 
     def clean(self):
         data = super().clean()
         stages_a, stages_b = [], []
         names = set()
-        for i in range(STAGE_ROWS):
+        for i in range(self.rows):
             name = (data.get(f"stage{i}_name") or "").strip()
             if not name:
                 continue
@@ -194,7 +247,16 @@ class PlannerForm(forms.Form):
                 data[f"{key}_per_hour"] = planner.parse_per_hour(data.get(key) or "")
             except ValueError as exc:
                 self.add_error(key, str(exc))
-        if data.get("office") is not None and data.get("date") is None:
+        mode = data.get("arrivals") or ("bookings" if data.get("date") else "entered")
+        if mode == "fitted" and data.get("office") is None:
+            self.add_error("office", _("Choose the office whose recorded arrivals to use."))
+        if mode == "bookings" and (data.get("office") is None or data.get("date") is None):
             self.add_error("date", _("Choose the day whose bookings should arrive."))
+        if data.get("fit_start") and data.get("fit_end"):
+            if data["fit_end"] < data["fit_start"]:
+                self.add_error("fit_end", _("The fitting period ends before it starts."))
+            elif (data["fit_end"] - data["fit_start"]).days > 366:
+                self.add_error("fit_end", _("Fit on at most a year."))
+        data["arrivals"] = mode
         data["stages_a"], data["stages_b"] = stages_a, stages_b
         return data

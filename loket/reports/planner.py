@@ -537,28 +537,64 @@ def recommend_counters(
 # --- fitting recorded durations -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ServiceFit:
+    """A fitted service time and how it was chosen (maximum likelihood, lower AIC wins)."""
+
+    service: ServiceTime
+    n: int
+    observed_mean: float
+    observed_cv: float
+    aic_exponential: float
+    aic_lognormal: float | None  # None when every duration is the same
+
+
+def fit_service_counts(counts: dict[float, int]) -> ServiceFit:
+    """Fit durations given as value (minutes) -> how many, without expanding them:
+    exponential or lognormal by maximum likelihood, whichever has the lower AIC.
+    Non-positive durations are ignored."""
+    items = [(float(v), int(n)) for v, n in counts.items() if v is not None and v > 0 and n > 0]
+    n = sum(k for _v, k in items)
+    if n < 2:
+        raise ValueError("at least two positive durations are needed to fit a distribution")
+    mean = sum(v * k for v, k in items) / n
+    variance = sum(k * (v - mean) ** 2 for v, k in items) / n
+    loglik_exp = -n * math.log(mean) - n
+    aic_exp = 2 * 1 - 2 * loglik_exp
+    log_sum = sum(k * math.log(v) for v, k in items)
+    mu = log_sum / n
+    s2 = sum(k * (math.log(v) - mu) ** 2 for v, k in items) / n
+    observed_cv = math.sqrt(variance) / mean
+    if s2 <= 0:
+        return ServiceFit(ServiceTime(mean, "exponential"), n, mean, observed_cv, aic_exp, None)
+    loglik_lognormal = -log_sum - n / 2 * math.log(2 * math.pi * s2) - n / 2
+    aic_lognormal = 2 * 2 - 2 * loglik_lognormal
+    if aic_lognormal < aic_exp:
+        service = ServiceTime(
+            mean=math.exp(mu + s2 / 2), distribution="lognormal", cv=math.sqrt(math.expm1(s2))
+        )
+    else:
+        service = ServiceTime(mean=mean, distribution="exponential")
+    return ServiceFit(service, n, mean, observed_cv, aic_exp, aic_lognormal)
+
+
 def fit_service_times(durations: Sequence[float]) -> ServiceTime:
     """Fit recorded service durations (minutes) by maximum likelihood, exponential or
     lognormal, whichever has the lower AIC. Non-positive durations are ignored."""
-    values = [float(d) for d in durations if d is not None and d > 0]
-    if len(values) < 2:
-        raise ValueError("at least two positive durations are needed to fit a distribution")
-    n = len(values)
-    mean = statistics.fmean(values)
-    loglik_exp = -n * math.log(mean) - n
-    logs = [math.log(v) for v in values]
-    mu = statistics.fmean(logs)
-    s2 = statistics.pvariance(logs, mu)
-    if s2 <= 0:
-        return ServiceTime(mean=mean, distribution="exponential")
-    loglik_lognormal = -sum(logs) - n / 2 * math.log(2 * math.pi * s2) - n / 2
-    aic_exp = 2 * 1 - 2 * loglik_exp
-    aic_lognormal = 2 * 2 - 2 * loglik_lognormal
-    if aic_lognormal < aic_exp:
-        return ServiceTime(
-            mean=math.exp(mu + s2 / 2), distribution="lognormal", cv=math.sqrt(math.expm1(s2))
-        )
-    return ServiceTime(mean=mean, distribution="exponential")
+    counts: dict[float, int] = {}
+    for d in durations:
+        if d is not None and d > 0:
+            counts[float(d)] = counts.get(float(d), 0) + 1
+    return fit_service_counts(counts).service
+
+
+def quantile(service: ServiceTime, q: float) -> float:
+    """The q-quantile of a service-time distribution (minutes)."""
+    if service.distribution == "exponential":
+        return -service.mean * math.log(1 - q)
+    sigma2 = math.log1p(service.cv**2)
+    mu = math.log(service.mean) - sigma2 / 2
+    return math.exp(mu + math.sqrt(sigma2) * statistics.NormalDist().inv_cdf(q))
 
 
 # --- building a scenario from the inputs --------------------------------------------------

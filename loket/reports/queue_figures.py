@@ -41,6 +41,7 @@ from loket.queue.models import (
     Ticket,
     TicketEvent,
     TicketEventKind,
+    TicketStatus,
 )
 from loket.reports.models import QueueMonthSummary, target_wait_minutes
 from loket.reports.selectors import (
@@ -90,6 +91,10 @@ class QueueFacts:
     within: dict[dt.date, list[int]]
     # (counter id, local date, local hour) -> stages finished
     finished: dict[tuple[int, dt.date, int], int]
+    # local issue date -> [tickets issued, visits done, done with all waits within the target]
+    visits: dict[dt.date, list[int]] = field(default_factory=dict)
+    # stage id -> [waits ended by a call, of which within the target]
+    stage_within: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _epoch(at: dt.datetime) -> int:
@@ -108,6 +113,8 @@ class MonthPart:
     within: dict[dt.date, list[int]]
     # (counter id, local date, local hour) -> stages finished there
     finished: dict[tuple[int, dt.date, int], int] = field(default_factory=dict)
+    # local issue date -> [tickets issued, visits done, done with all waits on target]
+    visits: dict[dt.date, list[int]] = field(default_factory=dict)
 
 
 def _month_of(day: dt.date) -> dt.date:
@@ -122,7 +129,9 @@ def _parts_python(
     start, end = Period("custom", first, last).moments(office.time_zone)
     parts: dict[dt.date, MonthPart] = defaultdict(lambda: MonthPart(defaultdict(dict), {}))
     firsts: dict[int, list] = {}  # ticket -> [issued at, first call at]
+    waited: dict[int, int] = defaultdict(int)  # ticket -> seconds waited at all its stages
     previous: dict[int, tuple[str, dt.datetime]] = {}
+    at_counter: dict[int, tuple[str, dt.datetime]] = {}  # counter -> its last event
     for ticket_id, kind, at, stage_id, counter_id in (
         TicketEvent.objects.filter(office=office, at__gte=start, at__lt=end)
         .order_by("at", "id")
@@ -131,6 +140,25 @@ def _parts_python(
     ):
         before = previous.get(ticket_id)
         previous[ticket_id] = (kind, at)
+        counter_before = None
+        if counter_id is not None:
+            counter_before = at_counter.get(counter_id)
+            at_counter[counter_id] = (kind, at)
+        if (
+            kind == TicketEventKind.CALLED
+            and stage_id is not None
+            and counter_before is not None
+            and counter_before[0] == TicketEventKind.FINISHED
+            and before is not None
+            and before[0] in WAIT_STARTS
+            and before[1] <= counter_before[1]
+        ):
+            # The counter's pause between finishing one person and calling the next, who
+            # was already waiting: counter time that no service records.
+            seconds = _epoch(at) - _epoch(counter_before[1])
+            month = _month_of(at.astimezone(tz).date())
+            counts = parts[month].hist[("gap", stage_id, counter_before[1].astimezone(tz).hour)]
+            counts[seconds] = counts.get(seconds, 0) + 1
         if kind == TicketEventKind.ISSUED:
             firsts.setdefault(ticket_id, [at, None])
         elif (
@@ -151,6 +179,8 @@ def _parts_python(
             measure = "service"
         if measure:
             seconds = _epoch(at) - _epoch(before[1])
+            if measure == "wait":
+                waited[ticket_id] += seconds
             month = _month_of(at.astimezone(tz).date())
             counts = parts[month].hist[(measure, stage_id, before[1].astimezone(tz).hour)]
             counts[seconds] = counts.get(seconds, 0) + 1
@@ -162,16 +192,31 @@ def _parts_python(
             row[1] += 1
             if _epoch(called) - _epoch(issued) <= target_seconds:
                 row[2] += 1
+    done = set(
+        Ticket.objects.filter(
+            office=office, date__range=(first, last), status=TicketStatus.DONE
+        ).values_list("pk", flat=True)
+    )
+    for ticket_id, (issued, _called) in firsts.items():
+        day = issued.astimezone(tz).date()
+        row = parts[_month_of(day)].visits.setdefault(day, [0, 0, 0])
+        row[0] += 1
+        if ticket_id in done:
+            row[1] += 1
+            if waited[ticket_id] <= target_seconds:
+                row[2] += 1
     return dict(parts)
 
 
 _PG_DURATIONS = """
 WITH ev AS (
-    SELECT e.kind, e.at, e.stage_id,
-           LAG(e.kind) OVER w AS pkind, LAG(e.at) OVER w AS pat
+    SELECT e.kind, e.at, e.stage_id, e.counter_id,
+           LAG(e.kind) OVER w AS pkind, LAG(e.at) OVER w AS pat,
+           LAG(e.kind) OVER c AS ckind, LAG(e.at) OVER c AS cat
     FROM queue_ticketevent e
     WHERE e.office_id = %(office)s AND e.at >= %(start)s AND e.at < %(end)s
-    WINDOW w AS (PARTITION BY e.ticket_id ORDER BY e.at, e.id)
+    WINDOW w AS (PARTITION BY e.ticket_id ORDER BY e.at, e.id),
+           c AS (PARTITION BY e.counter_id ORDER BY e.at, e.id)
 ), d AS (
     SELECT CASE WHEN kind = 'called' AND pkind IN ('issued', 'finished', 'transferred',
                                                    'returned') THEN 'wait'
@@ -182,6 +227,15 @@ WITH ev AS (
            EXTRACT(HOUR FROM pat AT TIME ZONE %(tz)s)::int AS hour,
            (FLOOR(EXTRACT(EPOCH FROM at)) - FLOOR(EXTRACT(EPOCH FROM pat)))::int AS secs
     FROM ev WHERE kind IN ('called', 'finished') AND stage_id IS NOT NULL AND pat IS NOT NULL
+    UNION ALL
+    SELECT 'gap', stage_id,
+           date_trunc('month', at AT TIME ZONE %(tz)s)::date,
+           EXTRACT(HOUR FROM cat AT TIME ZONE %(tz)s)::int,
+           (FLOOR(EXTRACT(EPOCH FROM at)) - FLOOR(EXTRACT(EPOCH FROM cat)))::int
+    FROM ev
+    WHERE kind = 'called' AND stage_id IS NOT NULL AND counter_id IS NOT NULL
+      AND ckind = 'finished' AND pat IS NOT NULL AND pat <= cat
+      AND pkind IN ('issued', 'finished', 'transferred', 'returned')
 )
 SELECT month, measure, stage_id, hour, secs, COUNT(*)
 FROM d WHERE measure IS NOT NULL
@@ -211,6 +265,29 @@ GROUP BY 1, 2, 3
 """
 
 
+_PG_VISITS = """
+WITH ev AS (
+    SELECT e.ticket_id, e.kind, e.at, e.stage_id,
+           LAG(e.kind) OVER w AS pkind, LAG(e.at) OVER w AS pat
+    FROM queue_ticketevent e
+    WHERE e.office_id = %(office)s AND e.at >= %(start)s AND e.at < %(end)s
+    WINDOW w AS (PARTITION BY e.ticket_id ORDER BY e.at, e.id)
+), v AS (
+    SELECT ticket_id, MIN(at) FILTER (WHERE kind = 'issued') AS issued,
+           COALESCE(SUM(FLOOR(EXTRACT(EPOCH FROM at)) - FLOOR(EXTRACT(EPOCH FROM pat)))
+             FILTER (WHERE kind = 'called' AND stage_id IS NOT NULL
+                     AND pkind IN ('issued', 'finished', 'transferred', 'returned')), 0) AS waited
+    FROM ev GROUP BY ticket_id
+    HAVING COUNT(*) FILTER (WHERE kind = 'issued') > 0
+)
+SELECT (v.issued AT TIME ZONE %(tz)s)::date, COUNT(*),
+       COUNT(*) FILTER (WHERE t.status = 'done'),
+       COUNT(*) FILTER (WHERE t.status = 'done' AND v.waited <= %(target)s)
+FROM v JOIN queue_ticket t ON t.id = v.ticket_id
+GROUP BY 1
+"""
+
+
 def _parts_postgresql(
     office: Office, first: dt.date, last: dt.date, target_seconds: int
 ) -> dict[dt.date, MonthPart]:
@@ -235,6 +312,9 @@ def _parts_postgresql(
         cursor.execute(_PG_FINISHED, params)
         for counter_id, day, hour, n in cursor.fetchall():
             parts[_month_of(day)].finished[(counter_id, day, hour)] = n
+        cursor.execute(_PG_VISITS, {**params, "target": target_seconds})
+        for day, issued, done, on_target in cursor.fetchall():
+            parts[_month_of(day)].visits[day] = [issued, done, on_target]
     return dict(parts)
 
 
@@ -277,6 +357,8 @@ def _encode(part: MonthPart) -> str:
             "hist": [[m, s, h, sorted(c.items())] for (m, s, h), c in part.hist.items()],
             "within": [[d.isoformat(), *v] for d, v in sorted(part.within.items())],
             "finished": [[c, d.isoformat(), h, n] for (c, d, h), n in part.finished.items()],
+            "visits": [[d.isoformat(), *v] for d, v in sorted(part.visits.items())],
+            "v": SUMMARY_VERSION,
         },
         separators=(",", ":"),
     )
@@ -288,7 +370,16 @@ def _decode(text: str) -> MonthPart:
         {(m, s, h): dict(c) for m, s, h, c in data["hist"]},
         {dt.date.fromisoformat(d): list(v) for d, *v in data["within"]},
         {(c, dt.date.fromisoformat(d), h): n for c, d, h, n in data["finished"]},
+        {dt.date.fromisoformat(d): list(v) for d, *v in data["visits"]},
     )
+
+
+SUMMARY_VERSION = 2  # 2: whole visits and counters' pauses ("gap")
+
+
+def _current(text: str) -> bool:
+    """A kept month in the current layout (older rows are recomputed)."""
+    return f'"v":{SUMMARY_VERSION}' in text
 
 
 def _month_end(month: dt.date) -> dt.date:
@@ -316,7 +407,11 @@ def _month_parts(office: Office, period: Period, target_seconds: int) -> list[Mo
             office=office, target_wait_seconds=target_seconds, month__in=months
         )
     }
-    parts = {m: _decode(rows[m].data) for m in months if m in rows and rows[m].through == wanted[m]}
+    parts = {
+        m: _decode(rows[m].data)
+        for m in months
+        if m in rows and rows[m].through == wanted[m] and _current(rows[m].data)
+    }
     missing = [m for m in months if m not in parts]
     if missing:
         last = min(period.end, yesterday)
@@ -345,19 +440,31 @@ def _month_parts(office: Office, period: Period, target_seconds: int) -> list[Mo
     return result
 
 
-def _facts(parts: list[MonthPart]) -> QueueFacts:
+def _facts(parts: list[MonthPart], target_seconds: int) -> QueueFacts:
     merged: dict[tuple[str, int, int | None], dict[int, int]] = defaultdict(dict)
     within: dict[dt.date, list[int]] = {}
     finished: dict[tuple[int, dt.date, int], int] = {}
+    visits: dict[dt.date, list[int]] = {}
     for part in parts:
         finished.update(part.finished)
+        visits.update(part.visits)
         for (measure, stage_id, hour), counts in part.hist.items():
             for key in ((measure, stage_id, hour), (measure, stage_id, None)):
                 target = merged[key]
                 for value, n in counts.items():
                     target[value] = target.get(value, 0) + n
         within.update(part.within)
-    return QueueFacts({k: _stats(c) for k, c in merged.items()}, within, finished)
+    stage_within = {
+        stage_id: [
+            sum(counts.values()),
+            sum(n for seconds, n in counts.items() if seconds <= target_seconds),
+        ]
+        for (measure, stage_id, hour), counts in merged.items()
+        if measure == "wait" and hour is None
+    }
+    return QueueFacts(
+        {k: _stats(c) for k, c in merged.items()}, within, finished, visits, stage_within
+    )
 
 
 def _target(office: Office, memo: dict | None) -> int:
@@ -376,7 +483,7 @@ def queue_facts(office: Office, period: Period, memo: dict | None = None) -> Que
     target = _target(office, memo) * 60
 
     def compute():
-        return _facts(_month_parts(office, period, target))
+        return _facts(_month_parts(office, period, target), target)
 
     return _memo(memo, ("queue", office.pk, period), compute)
 
@@ -489,42 +596,111 @@ def stage_service_times(office: Office, period: Period, memo: dict | None = None
 
 
 def served_within_target(office: Office, period: Period, memo: dict | None = None) -> Figure:
-    """Tickets served within the office's target wait, per day: a ticket issued that local
-    day is on target when its first call came at most the target wait (report settings of the
-    office, 60 minutes by default) after its issue. Share % = on target / issued; tickets
-    never called count as not on target."""
+    """Tickets within the office's target wait (report settings of the office, 60 minutes
+    by default), per local day of issue. First call: a ticket is on target when its first
+    call came at most the target after its issue; tickets never called are not. Whole
+    visit: a ticket is on target when its visit was finished (every stage done) and its
+    waits at all its stages added up (from arrival to the call at its last stage, leaving
+    out the time at the counters) are at most the target; a visit not finished is not.
+    Share % = on target / tickets issued."""
     target = _target(office, memo)
     facts = queue_facts(office, period, memo)
     rows = []
-    totals = [0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     for day in period.dates():
         issued, called, on_target = facts.within.get(day, [0, 0, 0])
-        totals = [totals[0] + issued, totals[1] + called, totals[2] + on_target]
+        _issued, done, visit_on_target = facts.visits.get(day, [0, 0, 0])
+        totals = [
+            totals[0] + issued,
+            totals[1] + called,
+            totals[2] + on_target,
+            totals[3] + done,
+            totals[4] + visit_on_target,
+        ]
         if issued:
-            rows.append([day, issued, called, on_target, _share(on_target, issued)])
+            rows.append(
+                [
+                    day,
+                    issued,
+                    called,
+                    on_target,
+                    _share(on_target, issued),
+                    done,
+                    visit_on_target,
+                    _share(visit_on_target, issued),
+                ]
+            )
     return Figure(
         key="served_within_target",
-        title=_("Tickets first called within the target wait"),
+        title=_("Tickets within the target wait: first call and whole visit"),
         definition=explain(served_within_target),
         columns=[
             Column("date", _("date"), "date"),
             Column("issued", _("tickets issued"), "int"),
             Column("called", _("called"), "int"),
-            Column("on_target", _("within the target"), "int"),
-            Column("share", _("share %"), "percent"),
+            Column("on_target", _("first call within the target"), "int"),
+            Column("share", _("first call: share %"), "percent"),
+            Column("done", _("visits finished"), "int"),
+            Column("visit_on_target", _("whole visit within the target"), "int"),
+            Column("visit_share", _("whole visit: share %"), "percent"),
         ],
         rows=rows,
         summary=[
             (_("target wait (min)"), target),
             (_("tickets issued"), totals[0]),
-            (_("within the target"), totals[2]),
-            (_("share %"), _share(totals[2], totals[0])),
+            (_("first call within the target"), totals[2]),
+            (_("first call: share %"), _share(totals[2], totals[0])),
+            (_("whole visit within the target"), totals[4]),
+            (_("whole visit: share %"), _share(totals[4], totals[0])),
         ],
         chart={
             "type": "line",
             "labels": [r[0].isoformat() for r in rows],
-            "datasets": [{"label": str(_("share %")), "data": [r[4] for r in rows]}],
+            "datasets": [
+                {"label": str(_("first call: share %")), "data": [r[4] for r in rows]},
+                {"label": str(_("whole visit: share %")), "data": [r[7] for r in rows]},
+            ],
         },
+    )
+
+
+def stage_within_target(office: Office, period: Period, memo: dict | None = None) -> Figure:
+    """Waits within the office's target wait, per stage: of the waits at a stage that ended
+    with a call on the period's days (from the moment the ticket started waiting there to
+    its call), those at most the target wait; share % = within / waits. The last row is the
+    whole visit: tickets issued in the period whose visit was finished with all its waits
+    added up at most the target, of all tickets issued."""
+    target = _target(office, memo)
+    facts = queue_facts(office, period, memo)
+    rows = []
+    for stage in _stages(office, memo):
+        waits, within = facts.stage_within.get(stage.pk, [0, 0])
+        if waits:
+            rows.append([stage.name, waits, within, _share(within, waits)])
+    issued = sum(v[0] for d, v in facts.visits.items() if period.start <= d <= period.end)
+    on_target = sum(v[2] for d, v in facts.visits.items() if period.start <= d <= period.end)
+    if issued:
+        rows.append([str(_("whole visit")), issued, on_target, _share(on_target, issued)])
+    return Figure(
+        key="stage_within_target",
+        title=_("Share within the target wait, per stage and for the whole visit"),
+        definition=explain(stage_within_target),
+        columns=[
+            Column("stage", _("stage")),
+            Column("waits", _("waits (tickets)"), "int"),
+            Column("within", _("within the target"), "int"),
+            Column("share", _("share %"), "percent"),
+        ],
+        rows=rows,
+        summary=[(_("target wait (min)"), target)]
+        + [(f"{r[0]}: {_('share %')}", r[3]) for r in rows],
+        chart={
+            "type": "bar",
+            "labels": [r[0] for r in rows],
+            "datasets": [{"label": str(_("share %")), "data": [r[3] for r in rows]}],
+        }
+        if rows
+        else None,
     )
 
 
@@ -857,8 +1033,9 @@ def service_days(office: Office, period: Period, memo: dict | None = None) -> Fi
 def outreach_requests(office: Office, period: Period, memo: dict | None = None) -> Figure:
     """Eazy Passport requests: received in the period (by their creation moment, local
     day), decided in the period (approved or rejected, by the decision moment), and the
-    approved visits with their visit date in the period, with the applicants expected and
-    listed (participants). Rows are the visits."""
+    approved visits with their visit date in the period, with the applicants expected,
+    listed (participants) and checked in at the mobile site. Show-up % = checked in /
+    participants. Rows are the visits."""
     start, end = period.moments(office.time_zone)
     requests = OutreachRequest.objects.filter(office=office)
     received = requests.filter(created_at__gte=start, created_at__lt=end).count()
@@ -873,12 +1050,15 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
         .select_related("team")
         .order_by("visit_date", "id")
     )
-    listed = dict(
+    listed: dict[int, int] = {}
+    came: dict[int, int] = {}
+    for request_id, n, n_came in (
         OutreachParticipant.objects.filter(request__in=visits)
         .values_list("request_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), came=Count("id", filter=Q(ticket__isnull=False)))
         .order_by()
-    )
+    ):
+        listed[request_id], came[request_id] = n, n_came
     rows = [
         [
             v.visit_date,
@@ -887,6 +1067,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             v.team.name if v.team else "",
             v.expected_applicants,
             listed.get(v.pk, 0),
+            came.get(v.pk, 0),
+            _share(came.get(v.pk, 0), listed.get(v.pk, 0)),
         ]
         for v in visits
     ]
@@ -901,6 +1083,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             Column("team", _("team")),
             Column("expected", _("expected applicants"), "int"),
             Column("listed", _("participants"), "int"),
+            Column("came", _("checked in"), "int"),
+            Column("show_up", _("show-up %"), "percent"),
         ],
         rows=rows,
         summary=[
@@ -909,6 +1093,8 @@ def outreach_requests(office: Office, period: Period, memo: dict | None = None) 
             (_("rejected"), decided.get(RequestStatus.REJECTED, 0)),
             (_("visits"), len(visits)),
             (_("participants"), sum(listed.values())),
+            (_("checked in"), sum(came.values())),
+            (_("show-up %"), _share(sum(came.values()), sum(listed.values()))),
         ],
         chart={
             "type": "bar",
@@ -1013,6 +1199,7 @@ QUEUE_FIGURES = {
     "stage_waits": stage_waits,
     "stage_service_times": stage_service_times,
     "served_within_target": served_within_target,
+    "stage_within_target": stage_within_target,
     "counter_throughput": counter_throughput,
     "counter_days": counter_days,
     "priority_quota": priority_quota,

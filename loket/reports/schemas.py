@@ -48,6 +48,16 @@ class StageIn(Schema):
 
 
 class PlanIn(Schema):
+    recorded_arrivals: bool = Field(
+        default=False,
+        description="with `office`: the arrivals recorded there over the fitting period "
+        "(tickets issued per hour, mean per day with tickets), scaled by `quotas`",
+    )
+    fit_start: dt.date | None = None
+    fit_end: dt.date | None = None
+    quotas: dict[str, float] = Field(
+        default_factory=dict, description="channel code -> places per day (recorded arrivals)"
+    )
     booked_per_hour: dict[int, float] = Field(default_factory=dict)
     walk_ins_per_hour: dict[int, float] = Field(default_factory=dict)
     office: str | None = Field(default=None, description="take booked arrivals from bookings")
@@ -62,6 +72,47 @@ class PlanIn(Schema):
 class PlanOut(Schema):
     result: dict
     recommendation: dict | None = None
+
+
+class StageFitOut(Schema):
+    name: str
+    counters: int
+    services: int
+    distribution: str
+    mean: float
+    cv: float
+    observed_p50: float | None = None
+    observed_p90: float | None = None
+    aic_exponential: float | None = None
+    aic_lognormal: float | None = None
+
+
+class ChannelArrivalsOut(Schema):
+    code: str
+    name: str
+    places_per_day: float
+    per_hour: dict[int, float]
+
+
+class CalibrationOut(Schema):
+    stage: str
+    observed_n: int
+    observed_p50: float | None = None
+    observed_p90: float | None = None
+    predicted_p50: float
+    predicted_p90: float
+
+
+class OfficeModelOut(Schema):
+    office: str
+    fit_start: dt.date
+    fit_end: dt.date
+    open_days: int
+    stages: list[StageFitOut]
+    channels: list[ChannelArrivalsOut]
+    plan_b: dict[str, str]
+    calibration_day: dt.date | None = None
+    calibration: list[CalibrationOut]
 
 
 class ErrorOut(Schema):

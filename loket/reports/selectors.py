@@ -100,11 +100,11 @@ class Period:
         return f"{self.start:%d-%m-%Y} - {self.end:%d-%m-%Y}"
 
 
-
 def explain(fn) -> str:
     """A figure's definition: its function's docstring as one paragraph, in the user's
     language (the catalogue holds each docstring, whitespace collapsed, as its msgid)."""
     return gettext(" ".join((inspect.getdoc(fn) or "").split()))
+
 
 def period_for(
     kind: str,
@@ -260,7 +260,7 @@ def _day_counts(office: Office, period: Period, memo: dict | None) -> dict:
     """(channel id, date) -> taken, attended and no-show counts of the period's days."""
     return _memo(
         memo,
-        ("days", office.pk, period),
+        ("days", office.pk, period.start, period.end),
         lambda: {
             (row["channel_id"], row["date"]): row
             for row in _taken(office, period)
@@ -339,105 +339,216 @@ def _closure_reason(office: Office, plans: dict, day: dt.date) -> str | None:
     return office_domain.national_closure(day) if office.observe_national_holidays else None
 
 
-def _capacities(office, channels, plans, start, end) -> dict[tuple[int, dt.date], int]:
-    """Places per (channel, day): the ledger where it has rows, the configuration elsewhere."""
-    ledger = {
-        (row["channel_id"], row["date"]): row["places"]
+# Channels open only on their own dated days (a service day, an approved visit): their
+# weekday figure is not a place on a day without such a date.
+DATED_KINDS = (ChannelKind.EVENT, ChannelKind.SIMPATIK, ChannelKind.OUTREACH)
+
+
+def _ledger(office: Office, start: dt.date, end: dt.date) -> dict[tuple[int, dt.date], dict]:
+    """(channel id, date) -> the ledger's places and places taken, summed over its windows."""
+    return {
+        (row["channel_id"], row["date"]): row
         for row in CapacitySlot.objects.filter(channel__office=office, date__range=(start, end))
         .values("channel_id", "date")
-        .annotate(places=Sum("capacity"))
+        .annotate(places=Sum("capacity"), taken=Sum("used"))
+        .order_by()
     }
+
+
+def _configured(channel: Channel, plan: ChannelPlan, day: dt.date) -> int:
+    if channel.kind in DATED_KINDS:
+        return 0 if plan.closure_reason(day) else plan.overrides.get(day, 0)
+    return plan.day_capacity(day)
+
+
+def _capacities(
+    office, channels, plans, start, end, ledger: dict | None = None
+) -> dict[tuple[int, dt.date], int]:
+    """Places per (channel, day): the ledger's where it has rows (what was really open:
+    bookings, walk-ins and outreach take their places there); elsewhere the configuration,
+    where a service-day or outreach channel has places only on its dated days."""
+    if ledger is None:
+        ledger = _ledger(office, start, end)
     result = {}
     day = start
     while day <= end:
         for channel in channels:
             key = (channel.pk, day)
             if key in ledger:
-                result[key] = ledger[key]
+                result[key] = ledger[key]["places"]
             elif channel.is_active:
-                result[key] = plans[channel.pk].day_capacity(day)
+                result[key] = _configured(channel, plans[channel.pk], day)
         day += dt.timedelta(days=1)
     return result
+
+
+def _walk_ins_served(office: Office, start: dt.date, end: dt.date) -> dict:
+    """(channel id, date) -> people holding a ledger place without a booking who came: walk-in
+    tickets (priority, lost/damaged), Paspor Simpatik admissions, and Eazy Passport
+    participants checked in at the mobile site."""
+    from loket.outreach.models import OutreachParticipant, WalkInAdmission
+    from loket.queue.models import Ticket
+
+    served: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for model, extra in (
+        (Ticket, Q(booking__isnull=True)),
+        (WalkInAdmission, Q()),
+        (OutreachParticipant, Q(ticket__isnull=False)),
+    ):
+        for row in (
+            model.objects.filter(
+                extra, slot__channel__office=office, slot__date__range=(start, end)
+            )
+            .values("slot__channel_id", "slot__date")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            served[(row["slot__channel_id"], row["slot__date"])] += row["n"]
+    return served
+
+
+@dataclass
+class DayUse:
+    places: int = 0
+    taken: int = 0  # the ledger's places taken (bookings, walk-ins, outreach, offers)
+    booked: int = 0  # bookings not cancelled or expired
+    attended: int = 0
+    no_show: int = 0
+    served: int = 0  # attended bookings + walk-ins and participants who came
+
+
+def day_use(
+    office: Office, start: dt.date, end: dt.date, memo: dict | None = None
+) -> dict[tuple[int, dt.date], DayUse]:
+    """(channel id, date) -> DayUse for the days [start, end], in six aggregate queries."""
+
+    def compute():
+        channels = _memo(memo, ("channels", office.pk), lambda: _channels(office))
+        plans = _memo(
+            memo, ("plans", office.pk, start, end), lambda: _plans(office, channels, start, end)
+        )
+        ledger = _ledger(office, start, end)
+        capacity = _capacities(office, channels, plans, start, end, ledger)
+        counts = _day_counts(office, Period("custom", start, end), memo)
+        walk_ins = _walk_ins_served(office, start, end)
+        result: dict[tuple[int, dt.date], DayUse] = {}
+        for key in set(capacity) | set(counts) | set(ledger) | set(walk_ins):
+            row = counts.get(key) or {}
+            booked = row.get("taken", 0)
+            use = DayUse(
+                places=capacity.get(key, 0),
+                taken=ledger[key]["taken"] if key in ledger else booked,
+                booked=booked,
+                attended=row.get("attended", 0),
+                no_show=row.get("no_show", 0),
+            )
+            use.served = use.attended + walk_ins.get(key, 0)
+            result[key] = use
+        return result
+
+    return _memo(memo, ("day_use", office.pk, start, end), compute)
 
 
 # --- the figures --------------------------------------------------------------------------
 
 
 def capacity_use(office: Office, period: Period, memo: dict | None = None) -> Figure:
-    """Places taken per day and channel against capacity. Taken: bookings with their
-    appointment on that day, not cancelled and not expired (awaiting payment, confirmed,
-    checked in, completed or no-show). Attended: checked in or completed. Capacity: the
-    ledger's places for the channel and day where the ledger has rows, otherwise the
-    configured places for that day (weekday figure or a date's override; none on closure days
-    and national holidays). Use % = taken / capacity. Closed days are listed with their
-    reason; channels with neither places nor bookings on a day are left out."""
+    """Places per day and channel, and how they were used. Capacity: the places that were
+    really open, from the capacity ledger the bookings use (its rows for the channel and
+    day); on days without ledger rows, the configured places (weekday figure or a date's
+    override; a service-day or Eazy Passport channel only on its own dated days; none on
+    closure days and national holidays). Served: people who came (bookings checked in or
+    completed, walk-in tickets holding a place, Paspor Simpatik admissions, Eazy Passport
+    participants checked in). Booked: bookings with the appointment that day not cancelled
+    or expired. Taken: the places the ledger holds (bookings, walk-ins, outreach
+    participants, open waiting-list offers). Served % = served / capacity, booked % =
+    booked / capacity, use % = taken / capacity. Closed days are listed with their reason;
+    channels with neither places nor use on a day are left out."""
+    memo = {} if memo is None else memo
     channels = _memo(memo, ("channels", office.pk), lambda: _channels(office))
-    plans = _plans(office, channels, period.start, period.end)
-    capacity = _capacities(office, channels, plans, period.start, period.end)
-    counts = _day_counts(office, period, memo)
+    uses = day_use(office, period.start, period.end, memo)
+    plans = memo[("plans", office.pk, period.start, period.end)]
     rows = []
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[int, DayUse] = defaultdict(DayUse)
     daily_taken: dict[int, list[int]] = {c.pk: [] for c in channels}
+    daily_served: list[int] = []
     daily_capacity: list[int] = []
     labels = []
     for day in period.dates():
         reason = _closure_reason(office, plans, day)
-        day_capacity = 0
+        day_capacity = day_served = 0
         listed = False
         for channel in channels:
-            places = capacity.get((channel.pk, day), 0)
-            row = counts.get((channel.pk, day))
-            taken = row["taken"] if row else 0
-            day_capacity += places
-            daily_taken[channel.pk].append(taken)
-            if places or taken:
+            use = uses.get((channel.pk, day)) or DayUse()
+            day_capacity += use.places
+            day_served += use.served
+            daily_taken[channel.pk].append(use.taken)
+            if use.places or use.taken or use.booked or use.served:
                 listed = True
                 rows.append(
                     [
                         day,
                         channel.name,
-                        places,
-                        taken,
-                        row["attended"] if row else 0,
-                        row["no_show"] if row else 0,
-                        _share(taken, places),
+                        use.places,
+                        use.served,
+                        _share(use.served, use.places),
+                        use.booked,
+                        _share(use.booked, use.places),
+                        use.attended,
+                        use.no_show,
+                        use.taken,
+                        _share(use.taken, use.places),
                         reason or "",
                     ]
                 )
-                totals[channel.pk][0] += places
-                totals[channel.pk][1] += taken
+                total = totals[channel.pk]
+                for name in ("places", "taken", "booked", "attended", "no_show", "served"):
+                    setattr(total, name, getattr(total, name) + getattr(use, name))
         if reason and not listed:
-            rows.append([day, "", 0, 0, 0, 0, None, reason])
+            rows.append([day, "", 0, 0, None, 0, None, 0, 0, 0, None, reason])
         daily_capacity.append(day_capacity)
+        daily_served.append(day_served)
         labels.append(day.isoformat())
-    all_places = sum(t[0] for t in totals.values())
-    all_taken = sum(t[1] for t in totals.values())
+    places = sum(t.places for t in totals.values())
+    served = sum(t.served for t in totals.values())
+    booked = sum(t.booked for t in totals.values())
+    taken = sum(t.taken for t in totals.values())
     summary: list[tuple[str, Any]] = [
-        (_("places"), all_places),
-        (_("taken"), all_taken),
-        (_("use %"), _share(all_taken, all_places)),
+        (_("places"), places),
+        (_("served"), served),
+        (_("served %"), _share(served, places)),
+        (_("booked"), booked),
+        (_("booked %"), _share(booked, places)),
+        (_("taken"), taken),
+        (_("use %"), _share(taken, places)),
     ]
     for channel in channels:
         if channel.pk in totals:
-            places, taken = totals[channel.pk]
-            summary.append((f"{channel.name}: {_('use %')}", _share(taken, places)))
+            t = totals[channel.pk]
+            summary.append((f"{channel.name}: {_('served %')}", _share(t.served, t.places)))
+            summary.append((f"{channel.name}: {_('use %')}", _share(t.taken, t.places)))
     datasets = [
         {"label": c.name, "data": daily_taken[c.pk], "stack": "taken"}
         for c in channels
         if c.pk in totals
     ]
+    datasets.append({"label": str(_("served")), "data": daily_served, "type": "line"})
     datasets.append({"label": str(_("capacity")), "data": daily_capacity, "type": "line"})
     return Figure(
         key="capacity_use",
-        title=_("Places taken against capacity, per day and channel"),
+        title=_("People served and places taken against capacity, per day and channel"),
         definition=explain(capacity_use),
         columns=[
             Column("date", _("date"), "date"),
             Column("channel", _("channel")),
             Column("capacity", _("capacity"), "int"),
-            Column("taken", _("taken"), "int"),
+            Column("served", _("served"), "int"),
+            Column("served_share", _("served %"), "percent"),
+            Column("booked", _("booked"), "int"),
+            Column("booked_share", _("booked %"), "percent"),
             Column("attended", _("attended"), "int"),
             Column("no_show", _("no-shows"), "int"),
+            Column("taken", _("taken"), "int"),
             Column("use", _("use %"), "percent"),
             Column("closed", _("closed because")),
         ],

@@ -1,13 +1,16 @@
 """Report pages (an office's supervisors and administrators): thin views over the selectors,
 exports and the planner."""
 
+import datetime as dt
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 
 from loket.core import clock
 from loket.core.errors import DomainError
-from loket.reports import exports, planner, selectors
+from loket.reports import exports, office_model, planner, selectors
 from loket.reports.forms import MonthForm, PlannerForm, ReportFilterForm, default_filter_data
 from loket.reports.permissions import deny_page, reports_required
 
@@ -162,22 +165,97 @@ def _plan_rows(result_a: planner.PlanResult, result_b: planner.PlanResult) -> li
     return stages
 
 
+def _date_param(source, key: str) -> dt.date | None:
+    try:
+        return parse_date((source.get(key) or "").strip())
+    except ValueError:
+        return None
+
+
+def _office_model(request, source):
+    """The office the planner starts from (the chosen one, or the first the caller may see),
+    its model fitted over the chosen period (default: the 28 days up to yesterday), and the
+    recorded day to calibrate against (default: the last day with tickets)."""
+    offices = request.report_offices
+    code = (source.get("office") or "").strip().upper()
+    if code and not offices.filter(code=code).exists():
+        raise deny_page(code)
+    if code:
+        office = offices.get(code=code)
+    elif request.method == "GET":
+        office = offices.order_by("name").first()
+    else:
+        return None, None, None
+    if office is None:
+        return None, None, None
+    period = office_model.default_fit_period(office)
+    start, end = _date_param(source, "fit_start"), _date_param(source, "fit_end")
+    if start and end and start <= end and (end - start).days <= 366:
+        period = selectors.Period("custom", start, end)
+    model = office_model.fit_office(office, period)
+    day = _date_param(source, "calibration_day") or office_model.last_recorded_day(office, period)
+    return office, model, day
+
+
+def _fitted_stages(model) -> list[tuple]:
+    plan_b = office_model.plan_b_counters(model)
+    return [
+        (
+            s.name,
+            round(s.service.mean, 2),
+            s.service.distribution,
+            round(s.service.cv, 2),
+            str(max(s.counters, 1)),
+            plan_b[s.name],
+        )
+        for s in model.stages
+    ]
+
+
 @reports_required
 def planner_page(request):
-    """Simulate a day with two counter plans side by side; optionally recommend counters."""
-    form = _office_form(request, PlannerForm, request.POST or None)
-    context: dict = {"form": form}
-    if request.method == "POST" and form.is_valid():
+    """Simulate a day with two counter plans side by side, starting from the office's own
+    stages, counters, fitted service times and recorded arrivals; calibrated against a
+    recorded day; optionally recommend counters."""
+    refit = request.method == "POST" and "refit" in request.POST
+    source = request.POST if request.method == "POST" else request.GET
+    office, model, calibration_day = _office_model(request, source)
+    initial: dict = {}
+    stages = None
+    if model is not None and model.stages:
+        stages = _fitted_stages(model)
+        initial = {
+            "office": office,
+            "fit_start": model.period.start,
+            "fit_end": model.period.end,
+            "calibration_day": calibration_day,
+            "arrivals": "fitted" if model.open_days else "",
+        }
+    bound = request.POST if request.method == "POST" and not refit else None
+    form = PlannerForm(
+        bound, initial=initial, stages=stages, channels=model.channels if model else ()
+    )
+    form.fields["office"].queryset = request.report_offices
+    context: dict = {"form": form, "model": model, "calibration_day": calibration_day}
+    if model is not None and calibration_day is not None and model.open_days:
+        recorded = office_model.recorded_day(office, calibration_day)
+        if recorded.arrivals:
+            context["calibration"] = office_model.calibrate(model, recorded, days=10)
+    if bound is not None and form.is_valid():
         data = form.cleaned_data
         booked_windows = []
-        if data.get("office") is not None:
+        mode = data["arrivals"]
+        if mode == "bookings":
             booked_windows = selectors.booked_arrivals(data["office"], data["date"])
-        common = {
-            "booked_per_hour": {} if data.get("office") else data["booked_per_hour"],
-            "booked_windows": booked_windows,
-            "walk_ins": data["walk_ins_per_hour"],
-            "no_show_rate": data["no_show"] / 100,
-        }
+        if mode == "fitted" and model is not None:
+            common = {"walk_ins": model.arrivals(form.quotas), "no_show_rate": 0.0}
+        else:
+            common = {
+                "booked_per_hour": data["booked_per_hour"] if mode == "entered" else {},
+                "booked_windows": booked_windows,
+                "walk_ins": data["walk_ins_per_hour"],
+                "no_show_rate": data["no_show"] / 100,
+            }
         scenario_a = planner.build_scenario(stages=data["stages_a"], **common)
         scenario_b = planner.build_scenario(stages=data["stages_b"], **common)
         result_a = planner.simulate(scenario_a, days=data["days"], seed=data["seed"])

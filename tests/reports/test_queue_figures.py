@@ -111,10 +111,10 @@ def test_share_served_within_the_target_wait_uses_the_report_setting(day_served)
     office = day_served["office"]
     period = period_for("day", DAY)
     figure = selectors.get_figure("served_within_target", office, period)
-    assert figure.rows == [[DAY, 2, 2, 2, 100.0]]
+    assert [r[:5] for r in figure.rows] == [[DAY, 2, 2, 2, 100.0]]
     ReportSettings.objects.create(office=office, target_wait_minutes=12)
     figure = selectors.get_figure("served_within_target", office, period)
-    assert figure.rows == [[DAY, 2, 2, 1, 50.0]]
+    assert [r[:5] for r in figure.rows] == [[DAY, 2, 2, 1, 50.0]]
     assert (str(figure.summary[0][0]), figure.summary[0][1]) == ("target wait (min)", 12)
 
 
@@ -138,7 +138,7 @@ def test_a_ticket_just_after_midnight_counts_on_its_local_day(floor):
     office = floor["office"]
     assert selectors.get_figure("served_within_target", office, period_for("day", DAY)).rows == []
     within = selectors.get_figure("served_within_target", office, period_for("day", NEXT))
-    assert within.rows == [[NEXT, 1, 1, 1, 100.0]]
+    assert [r[:5] for r in within.rows] == [[NEXT, 1, 1, 1, 100.0]]
     waits = selectors.get_figure("stage_waits", office, period_for("day", NEXT))
     assert waits.rows[0][1:3] == ["00:00", 1]
     days = selectors.get_figure("counter_days", office, period_for("day", NEXT))
@@ -167,6 +167,7 @@ def test_postgresql_and_python_give_the_same_waits(day_served):
             k: dict(v) for k, v in part.hist.items()
         }
         assert in_db[month].within == part.within
+        assert in_db[month].visits == part.visits
 
 
 def test_histogram_percentiles_equal_percentile_cont():
@@ -191,7 +192,7 @@ def test_a_closed_month_is_kept_and_reused(day_served):
         again = selectors.get_figure("stage_waits", office, december).rows
         year = selectors.get_figure("served_within_target", office, period_for("year", DAY))
     assert live == first == again
-    assert year.rows == [[DAY, 2, 2, 2, 100.0]]
+    assert [r[:5] for r in year.rows] == [[DAY, 2, 2, 2, 100.0]]
 
 
 def test_emergency_cases_and_decisions(floor):
@@ -306,3 +307,74 @@ def test_service_day_output(floor):
     [row] = figure.rows
     assert row[0] == saturday and row[1] == "Simpatik Desember"
     assert row[5:] == [30, 2, 2, 6.7]
+
+
+def test_share_within_the_target_per_stage_and_for_the_whole_visit(floor):
+    """Target 30 minutes. Three tickets: the first goes through every stage waiting 12
+    minutes in all; the second waits 38 minutes for the photo; the third is never called
+    there. Checked against the waits computed here from the raw event rows."""
+    from django.db import connection
+
+    office = floor["office"]
+    c3 = queue.save_counter(office=office, number=3, stage_codes=["payment"])
+    ReportSettings.objects.create(office=office, target_wait_minutes=30)
+    c1, c2, officer = floor["c1"], floor["c2"], floor["officer"]
+    for n, minute in ((1, 0), (2, 1), (3, 2)):
+        _walk_in(floor, wib(DAY, 8, minute), n)
+    steps = [
+        (8, 5, queue.call_next_ticket, c1),
+        (8, 8, queue.complete_ticket, c1),
+        (8, 9, queue.call_next_ticket, c1),
+        (8, 10, queue.call_next_ticket, c2),
+        (8, 12, queue.complete_ticket, c1),
+        (8, 13, queue.call_next_ticket, c1),
+        (8, 15, queue.complete_ticket, c2),
+        (8, 16, queue.complete_ticket, c1),
+        (8, 20, queue.call_next_ticket, c3),
+        (8, 22, queue.complete_ticket, c3),
+        (8, 50, queue.call_next_ticket, c2),
+        (8, 55, queue.complete_ticket, c2),
+        (9, 0, queue.call_next_ticket, c3),
+        (9, 2, queue.complete_ticket, c3),
+    ]
+    for hour, minute, action, counter in steps:
+        _at(wib(DAY, hour, minute), action, counter=counter, officer=officer)
+
+    # Independently: walk the raw events of each ticket in order.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.ticket_id, e.kind, e.at, e.stage_id, t.status FROM queue_ticketevent e "
+            "JOIN queue_ticket t ON t.id = e.ticket_id WHERE e.office_id = %s "
+            "ORDER BY e.ticket_id, e.at, e.id",
+            [office.pk],
+        )
+        events = cursor.fetchall()
+    stage_waits: dict[int, list[float]] = {}
+    visit_wait: dict[int, float] = {}
+    status: dict[int, str] = {}
+    previous: dict[int, tuple] = {}
+    for ticket_id, kind, at, stage_id, ticket_status in events:
+        at = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+        status[ticket_id] = ticket_status
+        visit_wait.setdefault(ticket_id, 0.0)
+        before = previous.get(ticket_id)
+        previous[ticket_id] = (kind, at)
+        if kind == "called" and before and before[0] in ("issued", "finished", "transferred"):
+            minutes = (at - before[1]).total_seconds() / 60
+            stage_waits.setdefault(stage_id, []).append(minutes)
+            visit_wait[ticket_id] += minutes
+    expected_stage = {sid: (len(w), sum(1 for m in w if m <= 30)) for sid, w in stage_waits.items()}
+    expected_visit = sum(1 for t, w in visit_wait.items() if status[t] == "done" and w <= 30)
+    assert sorted(visit_wait.values()) == [11.0, 12.0, 51.0]
+    assert sorted(status.values()) == ["done", "done", "waiting"]
+
+    figure = selectors.get_figure("stage_within_target", office, period_for("day", DAY))
+    names = dict(Stage.objects.filter(office=office).values_list("pk", "name"))
+    rows = {r[0]: r[1:] for r in figure.rows}
+    for stage_id, (waits, within) in expected_stage.items():
+        assert rows[names[stage_id]][:2] == [waits, within]
+    photo = Stage.objects.get(office=office, code="photo_interview").name
+    assert rows[photo] == [2, 1, 50.0]
+    assert rows["whole visit"] == [3, expected_visit, 33.3] and expected_visit == 1
+    within = selectors.get_figure("served_within_target", office, period_for("day", DAY))
+    assert within.rows == [[DAY, 3, 3, 3, 100.0, 2, 1, 33.3]]

@@ -204,6 +204,7 @@ API = {
     "GET /reports/figures": bearer_staff_at_office(S, A),
     "GET /reports/figures/{key}": bearer_staff_at_office(S, A),
     "POST /reports/planner": bearer_staff_at_office(S, A),
+    "GET /reports/planner/office": bearer_staff_at_office(S, A),
     "POST /waitlist": bearer_any(),
     "GET /waitlist": bearer_any(),
     "POST /waitlist/{entry_id}/accept": bearer_any(),
@@ -220,6 +221,7 @@ API = {
 API_QUERY = {
     "GET /reports/figures": "?office=KRW&period=month&date=2026-12-01",
     "GET /reports/figures/{key}": "?office=KRW&period=month&date=2026-12-01",
+    "GET /reports/planner/office": "?office=KRW",
 }
 API_BODY = {
     "POST /reports/planner": {

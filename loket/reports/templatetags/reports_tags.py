@@ -29,3 +29,13 @@ def minutes(value):
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "–"
     return f"{value:.1f}"
+
+
+@register.filter
+def fitted_quantile(stage, q):
+    """The q-quantile (minutes) of a planner stage model's fitted service time."""
+    from loket.reports import planner
+
+    if getattr(stage, "fit", None) is None:
+        return None
+    return planner.quantile(stage.fit.service, float(q))

@@ -1,5 +1,8 @@
 """Simulate an office day and print waits per stage and hour; optionally recommend counters.
 
+    manage.py plan_capacity --office KRW            # the office's own stages, counters,
+                                                    # fitted service times and arrivals
+    manage.py plan_capacity --office KRW --counters-of "Foto dan wawancara=1; 12-15:3"
     manage.py plan_capacity --booked "8-14:24" --walk-ins "8-11:5; 12-13:2" \
         --stage "Document check" --mean 3 --counters 2 \
         --stage "Photo" --mean 5 --counters "2; 12-15:3" \
@@ -36,6 +39,18 @@ class Command(BaseCommand):
         parser.add_argument("--recommend", action="store_true", help="recommend counters")
         parser.add_argument("--days", type=int, default=30, help="days simulated")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--fit-from", help="fit the office's days from (YYYY-MM-DD)")
+        parser.add_argument("--fit-until", help="... until (default: the 28 days to yesterday)")
+        parser.add_argument(
+            "--counters-of",
+            action="append",
+            default=[],
+            help="with --office: 'STAGE=COUNTERS', e.g. 'Foto dan wawancara=1; 12-15:3'",
+        )
+        parser.add_argument(
+            "--quota", action="append", default=[], help="with --office: 'CHANNEL=PLACES'"
+        )
+        parser.add_argument("--calibrate", help="with --office: a recorded day (YYYY-MM-DD)")
 
     def _stages(self, options) -> list[planner.Stage]:
         names = options["stage"]
@@ -62,6 +77,8 @@ class Command(BaseCommand):
         return stages
 
     def handle(self, *args, **options):
+        if options["office"] and not options["stage"] and not options["date"]:
+            return self._from_office(options)
         try:
             stages = self._stages(options)
             booked_windows = []
@@ -110,6 +127,57 @@ class Command(BaseCommand):
                     f"worst hour p90 {stage.worst_hour_p90:.1f} min"
                 )
 
+    def _from_office(self, options) -> None:
+        """The office's own stages, counters, fitted service times and recorded arrivals."""
+        from loket.reports import office_model
+        from loket.reports.selectors import Period
+
+        office = get_office(options["office"])
+        try:
+            period = office_model.default_fit_period(office)
+            if options["fit_from"] or options["fit_until"]:
+                period = Period(
+                    "custom",
+                    dt.date.fromisoformat(options["fit_from"] or options["fit_until"]),
+                    dt.date.fromisoformat(options["fit_until"] or options["fit_from"]),
+                )
+            model = office_model.fit_office(office, period)
+            counters = {}
+            for text in options["counters_of"]:
+                name, _sep, plan = text.partition("=")
+                counters[name.strip()] = planner.parse_counters(plan)
+            quotas = {}
+            for text in options["quota"]:
+                code, _sep, places = text.partition("=")
+                quotas[code.strip()] = float(places)
+            stages = model.stage_list(counters)
+            scenario = planner.build_scenario(stages=stages, walk_ins=model.arrivals(quotas))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        w = self.stdout.write
+        w(f"{office.name}: fitted on {period.label} ({model.open_days} days with tickets)")
+        for s in model.stages:
+            if s.fit:
+                w(
+                    f"  {s.name}: {s.counters} counter(s) configured, {s.fit.n} services, "
+                    f"{s.fit.service.distribution} mean {s.fit.service.mean:.2f} min "
+                    f"cv {s.fit.service.cv:.2f}, pause before the next call "
+                    f"{s.pause:.2f} min: {s.service.mean:.2f} min a person"
+                )
+            else:
+                w(f"  {s.name}: {s.counters} counter(s), too few services: 5 min assumed")
+        if options["calibrate"]:
+            day = dt.date.fromisoformat(options["calibrate"])
+            w(f"\nCalibration on {day:%d-%m-%Y}: stage, waits recorded, p50 rec/pred, p90 rec/pred")
+            for r in office_model.calibrate(model, office_model.recorded_day(office, day)):
+                w(
+                    f"  {r.stage}: {r.observed_n}, "
+                    f"{_num(r.observed_p50)}/{r.predicted_p50:.1f}, "
+                    f"{_num(r.observed_p90)}/{r.predicted_p90:.1f}"
+                )
+        w(f"\nSimulating {options['days']} days: {scenario.expected_people:.0f} people a day")
+        self._print(planner.simulate(scenario, days=options["days"], seed=options["seed"]))
+
     def _print(self, result: planner.PlanResult) -> None:
         w = self.stdout.write
         w(
@@ -125,3 +193,7 @@ class Command(BaseCommand):
                     f"  {h.hour:02d}:00 {h.counters:>8} {h.arrivals:>9.1f} {h.served:>7.1f} "
                     f"{h.wait_p50:>6.1f} {h.wait_p90:>6.1f}  {h.queue_mean:>5.1f} / {h.queue_max}"
                 )
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
