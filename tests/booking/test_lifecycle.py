@@ -73,3 +73,37 @@ def test_cancelling_frees_the_place_and_the_person(online, account, status):
     booking.slot.refresh_from_db()
     assert booking.slot.used == 0
     assert not LivePlace.objects.filter(nik=booking.nik).exists()
+
+
+def test_the_migration_rebuilds_the_facts_of_older_bookings(online, account, other_account):
+    """Bookings made before the table: the backfill writes the facts the lifecycle writes."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module(
+        "loket.booking.migrations.0003_backfill_booking_events"
+    ).backfill
+    paid_then_cancelled = pay(book(account, online, day=THURSDAY, serial=1))
+    services.cancel_booking(account=account, code=paid_then_cancelled.code)
+    moved = book(account, online, day=THURSDAY, serial=2)
+    services.reschedule_booking(
+        account=account, code=moved.code, day=FRIDAY, window_start=dt.time(10, 0)
+    )
+    expired = book(other_account, online, day=THURSDAY, serial=3)
+    with clock.frozen_at(expired.pay_before + dt.timedelta(minutes=1)):
+        services.expire_overdue_holds()
+
+    def facts():
+        return sorted(
+            BookingEvent.objects.values_list(
+                "booking_id", "kind", "from_status", "date", "from_date"
+            )
+        )
+
+    written = facts()
+    BookingEvent.objects.all().delete()
+    backfill(apps, None)
+    assert facts() == written
+    backfill(apps, None)  # a second run adds nothing
+    assert facts() == written
