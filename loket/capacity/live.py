@@ -2,13 +2,12 @@
 
 Every channel that gives a person a place (an online or service-day booking, a priority,
 lost/damaged or emergency walk-in ticket, an approved emergency case, an Eazy Passport
-participant) claims the person's NIK here in the same transaction; the unique NIK refuses a
-second claim, whichever channel holds the first. The holder releases it when its place ends
-(served, cancelled, expired, no-show); a claim whose day has passed has lapsed and gives way.
-"""
+participant, a Paspor Simpatik walk-in with its NIK) claims the person's NIK here in the same
+transaction; the unique NIK refuses a second claim, whichever channel holds the first. The
+holder releases it when its place ends (served, cancelled, expired, no-show); a claim whose
+day has passed has lapsed and gives way."""
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -51,8 +50,7 @@ def holder_of(obj) -> str:
 
 
 def _lapsed(place: LivePlace) -> bool:
-    tz = place.office.time_zone if place.office_id else "Asia/Jakarta"
-    return place.date < clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
+    return place.date < clock.local_today(place.office.time_zone)
 
 
 def new_claim(*, nik: str, kind: str, holder: str, office: Office, day: dt.date) -> LivePlace:

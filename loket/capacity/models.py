@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from loket.offices.models import ChannelKind
+
 
 class CapacitySlot(models.Model):
     """The ledger: places of one channel, date and arrival window, and how many are taken.
@@ -50,7 +52,7 @@ class LivePlace(models.Model):
     """
 
     nik = models.CharField("NIK", max_length=16)
-    channel_kind = models.CharField(_("channel"), max_length=16)
+    channel_kind = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
     holder = models.CharField(_("held by"), max_length=40)
     office = models.ForeignKey("offices.Office", on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("date"))
@@ -64,6 +66,10 @@ class LivePlace(models.Model):
             models.UniqueConstraint(fields=["holder"], name="live_place_unique_holder"),
             models.CheckConstraint(
                 condition=Q(nik__regex=r"^[0-9]{16}$"), name="live_place_nik_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel_kind__in=ChannelKind.values),
+                name="live_place_channel_kind_valid",
             ),
         ]
 
