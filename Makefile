@@ -1,4 +1,5 @@
-# Loket: `make run` to start on SQLite, `make test` for the whole suite.
+# Loket: `make run` to start on SQLite, `make dev` for the development server, `make test` for
+# the whole suite, `make deploy-check` for the README's production steps on PostgreSQL.
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run install install-test browser migrate demo test chaos lint bench clean
+.PHONY: run dev install install-test browser migrate demo test chaos lint bench deploy-check clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -39,16 +40,23 @@ migrate: install
 	@mkdir -p data
 	$(PY) manage.py migrate --noinput
 
-# The demo office, its staff and sample bookings, and a generated month of history for the
-# reports (skipped when that month already has data).
+# The demo office, its staff and sample bookings, and 30 days of generated history up to
+# yesterday for the reports (skipped when those days already have data): today and the days
+# ahead stay free but for the sample bookings.
 demo: migrate
 	$(PY) manage.py load_demo
-	$(PY) manage.py generate_year --office KRW --month $$(date +%m) --bookings 3500 --if-empty
+	$(PY) manage.py generate_year --office KRW --last-days 30 --bookings 3500 --if-empty
 
-# Starts the background worker (expires unpaid holds, sends e-mail) next to the web server;
-# both stop together on Ctrl-C.
+# The production server (gunicorn with config/gunicorn.py, static files by WhiteNoise) and the
+# background worker (expires unpaid holds, sends e-mail); both stop together on Ctrl-C.
+# On a weekend or holiday: LOKET_TRAINING_DATE=next-working-day make run (training mode).
 run: demo
 	@echo "Loket at http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@$(PY) -m config.run --host $(HOST) --port $(PORT)
+
+# Django's development server (autoreload, debug pages) and the worker.
+dev: demo
+	@echo "Loket (development server) at http://$(HOST):$(PORT)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py run_worker & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -79,6 +87,13 @@ lint: install-test
 
 bench: install-test
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The README's "Deploying on PostgreSQL", run for real on a throwaway database: production
+# settings with secrets, migrate, collectstatic (manifest storage), gunicorn, then every main
+# page fetched as its user, expecting 200. DEPLOY_CHECK_DATABASE_URL names the server
+# (default the local PostgreSQL); the database loket_deploy_check is dropped afterwards.
+deploy-check: install
+	$(PY) .ci/deploy_check.py
 
 clean:
 	rm -rf $(VENV) data staticfiles

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench import load
+from bench.burst import run_make_run_burst
 from bench.prepare import (
     check_ledger,
     configure_django,
@@ -66,6 +67,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=DEFAULT_REPORTS_URL,
         help="database of the generated year for the report timings (created and filled "
         "once, ~2 min, then kept); empty: skip them",
+    )
+    p.add_argument(
+        "--burst-clients",
+        type=int,
+        default=200,
+        help="simultaneous clients against make run's server on SQLite (0: skip)",
     )
     p.add_argument("--fair-people", type=int, default=500)
     p.add_argument("--fair-places", type=int, default=250)
@@ -337,6 +344,11 @@ def main(argv: list[str]) -> int:
     fair_db = fair_checks(day_fair)
 
     connections.close_all()
+    burst_result = None
+    if args.burst_clients:
+        print(f"Burst: {args.burst_clients} clients against make run's server ...", flush=True)
+        burst_result = run_make_run_burst(clients=args.burst_clients)
+
     report_rows: list[dict] | str = "skipped (--reports-database-url '')"
     if args.reports_database_url:
         print("Report timings: a generated year (loket.reports.bench) ...", flush=True)
@@ -412,6 +424,17 @@ def main(argv: list[str]) -> int:
         line("elapsed", f"{fair.elapsed:.1f}s")
         failed |= fair.server_errors > 0 or fair_db["admitted_twice"] > 0
         failed |= fair_db["used"] != fair_db["bookings"]
+    if burst_result is not None:
+        print(
+            f"Burst: {burst_result.clients} simultaneous clients, one booking each on a new "
+            "connection, against make run's server (python -m config.run: gunicorn, SQLite)"
+        )
+        line("answers", ", ".join(f"{k}: {n}" for k, n in sorted(burst_result.statuses.items())))
+        line("answered in", f"{burst_result.elapsed:.1f}s")
+        for sample in burst_result.samples:
+            line("unexpected answer", sample)
+        print(f"connections dropped: {burst_result.connections_dropped}")
+        failed |= not burst_result.ok
     print("Memory")
     line("server peak RSS (master + workers)", f"{sampler.peak_mb:.0f} MB")
     print("Reports: a generated year of office BESAR (loket.reports.bench)")

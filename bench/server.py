@@ -34,6 +34,7 @@ class Server:
         log: Path,
         redis_url: str = "",
         port: int = 0,
+        env: dict | None = None,
     ):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -52,6 +53,8 @@ class Server:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "REDIS_URL": redis_url,
         }
+        if env is not None:  # the caller's whole environment (e.g. make run's, on SQLite)
+            self.env = env
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:

@@ -148,7 +148,7 @@ USE_TZ = True
 TIME_ZONE = "Asia/Jakarta"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("LOKET_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -331,3 +331,21 @@ LOKET_RATE_LIMITS_ENABLED = env_bool("LOKET_RATE_LIMITS_ENABLED", "pytest" not i
 # WhatsApp messages are sent by this class (its send(message) raises to have it retried).
 LOKET_REMINDER_HOUR = int(os.environ.get("LOKET_REMINDER_HOUR", "8"))
 LOKET_SMS_SENDER = os.environ.get("LOKET_SMS_SENDER", "loket.notifications.services.LoggingSender")
+
+# Training mode (README, "Training mode"): the clock runs on another day at the real time of
+# day, so the office day can be practised on a weekend or holiday. "next-working-day" or a date
+# YYYY-MM-DD; empty: off. Never with production data: refused with LOKET_PRODUCTION.
+LOKET_TRAINING_DATE = os.environ.get("LOKET_TRAINING_DATE", "").strip().lower()
+if LOKET_TRAINING_DATE:
+    import datetime as _dt  # noqa: E402
+
+    if PRODUCTION:
+        raise ImproperlyConfigured("LOKET_TRAINING_DATE is for demo and training data only.")
+    if LOKET_TRAINING_DATE != "next-working-day":
+        try:
+            _dt.date.fromisoformat(LOKET_TRAINING_DATE)
+        except ValueError as _exc:
+            raise ImproperlyConfigured(
+                "LOKET_TRAINING_DATE is 'next-working-day' or a date YYYY-MM-DD."
+            ) from _exc
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("loket.core.context_processors.training")

@@ -11,7 +11,7 @@ urlpatterns = [
     path("office/", include("loket.queue.urls")),
     path("outreach/", include("loket.outreach.urls")),
     path("reports/", include("loket.reports.urls")),
-    path("release/", include("loket.release.urls")),
+    path("release/", include("loket.web.release_urls")),
     path("audit/", include("loket.core.urls")),
     path("", include("loket.web.urls")),
 ]

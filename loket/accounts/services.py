@@ -14,6 +14,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from loket.accounts.holders import applicant_holders
 from loket.accounts.models import ApiToken, Applicant, EmailVerification, User
 from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput
@@ -362,21 +363,15 @@ def remove_applicant(*, account: User, applicant_id: int) -> None:
     past bookings keep them on record. Locks: the account row (as booking and joining a
     waiting list do), so no booking for this person can start meanwhile.
     """
-    from loket.booking.models import ACTIVE_STATUSES, Booking
-    from loket.waitlist.models import OPEN_STATUSES, WaitlistEntry
-
+    holders = applicant_holders()  # bookings, waiting-list entries
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=account.pk).first()
         applicant = Applicant.objects.filter(account=account, pk=applicant_id).first()
         if applicant is None:
             raise ApplicantNotFound()
-        bookings = Booking.objects.filter(applicant=applicant)
-        if (
-            bookings.filter(status__in=ACTIVE_STATUSES).exists()
-            or WaitlistEntry.objects.filter(applicant=applicant, status__in=OPEN_STATUSES).exists()
-        ):
+        if any(holder.in_use(applicant) for holder in holders):
             raise ApplicantInUse()
-        if bookings.exists():
+        if any(holder.on_record(applicant) for holder in holders):
             raise ApplicantHasHistory()
         audit.record(
             action="applicant.removed",
@@ -384,6 +379,7 @@ def remove_applicant(*, account: User, applicant_id: int) -> None:
             actor=account,
             before={"name": applicant.name, "nik": applicant.nik[-4:]},
         )
-        # Closed waiting-list entries keep their NIK; they no longer point to the person.
-        WaitlistEntry.objects.filter(applicant=applicant).update(applicant=None)
+        for holder in holders:
+            if holder.let_go:
+                holder.let_go(applicant)
         applicant.delete()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
 from loket.booking import config_cache, domain, lifecycle
+from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -36,7 +37,6 @@ from loket.identity.nik import normalize_nik
 from loket.notifications.services import build_message, enqueue_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
-from loket.release import services as fair_release
 
 QR_SALT = "loket.booking.qr"
 # Choices' .values builds a new list on every use.
@@ -309,9 +309,7 @@ def book_appointment(
             )
             if held_slot_id is None:
                 # A fair-release channel: only with a current waiting-room admission.
-                fair_release.use_admission(
-                    account=account, channel=channel, day=day, nik=person.nik
-                )
+                pass_gates(account=account, channel=channel, day=day, nik=person.nik)
             validity = domain.validity_years(
                 birth_date=person.birth_date, on=day, married=person.married
             )
@@ -495,7 +493,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         if locked.reschedule_count >= 1:
             raise RescheduleNotAllowed()
         # Moving into a day that is being released goes through its waiting room too.
-        fair_release.use_admission(account=account, channel=channel, day=day, nik=locked.nik)
+        pass_gates(account=account, channel=channel, day=day, nik=locked.nik)
         before = _snapshot(locked)
         # The old place is offered to the waiting list (capacity.events.PlacesFreed).
         if not lifecycle.move_booking(

@@ -15,8 +15,7 @@ from loket.offices.selectors import load_channel_plan
 MAX_RANGE_DAYS = 93
 
 
-class RangeInvalid(InvalidInput):
-    code = "range_invalid"
+class RangeInvalid(InvalidInput, code="range_invalid"):
     message = _("Choose a start date not after the end date, at most 93 days apart.")
 
 

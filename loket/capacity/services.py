@@ -25,14 +25,11 @@ from loket.offices.selectors import load_channel_plan
 logger = logging.getLogger(__name__)
 
 
-class QuotaExhausted(DomainError):
-    code = "quota_exhausted"
-    status = 409
+class QuotaExhausted(DomainError, code="quota_exhausted", status=409):
     message = _("No places are left in this window. Choose another window or day.")
 
 
-class WindowNotFound(NotFound):
-    code = "window_not_found"
+class WindowNotFound(NotFound, code="window_not_found"):
     message = _("This channel has no arrival window starting at that time.")
 
 

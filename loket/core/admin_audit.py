@@ -33,8 +33,7 @@ def _masked(values: dict) -> dict:
 
 
 def _office_of(obj):
-    from loket.offices.models import Office
-
+    Office = audit.office_model()
     if isinstance(obj, Office):
         return obj
     for name in ("office", "channel", "team", "stage", "lane", "rule"):

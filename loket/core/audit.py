@@ -1,5 +1,8 @@
-"""Writing the audit trail: call inside the transaction that makes the change."""
+"""Writing the audit trail: call inside the transaction that makes the change. And who may
+read it: the app that owns staff roles registers an audit scope (user -> the ids of the
+offices whose trail they may search) in its AppConfig.ready()."""
 
+from collections.abc import Callable
 from typing import Any
 
 from loket.core import clock
@@ -58,3 +61,21 @@ def record(
     )
     event.save(force_insert=True)
     return event
+
+
+AuditScope = Callable[[Any], Any]  # user -> office ids (a list or a values() queryset)
+_scopes: list[AuditScope] = []
+
+
+def register_audit_scope(scope: AuditScope) -> None:
+    if scope not in _scopes:
+        _scopes.append(scope)
+
+
+def audit_scopes() -> list[AuditScope]:
+    return list(_scopes)
+
+
+def office_model():
+    """The model behind an audit event's office (core names it only in its foreign key)."""
+    return AuditEvent._meta.get_field("office").related_model

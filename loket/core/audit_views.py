@@ -5,23 +5,24 @@ see every office and the system events without one."""
 
 import datetime as dt
 import zoneinfo
+from functools import reduce
+from operator import or_
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from loket.core.audit import audit_scopes, office_model
 from loket.core.masking import mask_text, mask_value
 from loket.core.models import AuditEvent
-from loket.offices.models import Office
-from loket.queue.models import StaffMembership, StaffRole
 
-AUDIT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 PAGE_SIZE = 50
 
 
@@ -39,12 +40,15 @@ class AuditFilterForm(forms.Form):
     object_id = forms.CharField(label=_("Object"), required=False, max_length=64)
 
 
-def audit_offices(user) -> list[Office]:
-    """The offices whose audit trail `user` may search."""
+def audit_offices(user) -> list:
+    """The offices whose audit trail `user` may search (the registered audit scopes)."""
+    Office = office_model()
     if user.is_superuser:
         return list(Office.objects.order_by("code"))
-    ids = StaffMembership.objects.filter(user=user, role__in=AUDIT_ROLES).values("office_id")
-    return list(Office.objects.filter(pk__in=ids).order_by("code"))
+    scopes = [Q(pk__in=scope(user)) for scope in audit_scopes()]
+    if not scopes:
+        return []
+    return list(Office.objects.filter(reduce(or_, scopes)).order_by("code"))
 
 
 def list_audit_events(*, offices, superuser: bool, data: dict):
@@ -56,7 +60,7 @@ def list_audit_events(*, offices, superuser: bool, data: dict):
     elif not superuser:
         events = events.filter(office__in=offices)
     # Dates are the office's local days (the project's zone when no office is chosen).
-    office = Office.objects.filter(code=code).first() if code else None
+    office = office_model().objects.filter(code=code).first() if code else None
     tz = zoneinfo.ZoneInfo(office.time_zone if office else settings.TIME_ZONE)
     if data.get("start"):
         events = events.filter(at__gte=dt.datetime.combine(data["start"], dt.time.min, tz))

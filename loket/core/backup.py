@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +22,30 @@ from loket.core import clock
 from loket.core.errors import DomainError
 
 
-class BackupFailed(DomainError):
-    code = "backup_failed"
-    status = 500
+class BackupFailed(DomainError, code="backup_failed", status=500):
     message = _("The backup or restore failed: %(reason)s")
+
+
+@dataclass(frozen=True)
+class RestoreCheck:
+    """A check run after every restore, registered by the app whose data must agree with
+    itself (the capacity ledger): `problems()` gives one line per problem; `failure` names
+    them ("{count} ledger slot(s) drift"), `clean` says all is well ("ledger clean")."""
+
+    problems: Callable[[], list[str]]
+    failure: str
+    clean: str
+
+
+_restore_checks: dict[str, RestoreCheck] = {}
+
+
+def register_restore_check(name: str, check: RestoreCheck) -> None:
+    _restore_checks[name] = check
+
+
+def restore_checks() -> list[RestoreCheck]:
+    return list(_restore_checks.values())
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Domain errors: each has a stable `code` for the API and a message for people."""
+"""Domain errors: each has a stable `code` for the API, an HTTP `status` and a message for
+people. A refusal is declared as one row, its code and status in the class line:
+
+    class DayFull(DomainError, code="day_full", status=409):
+        message = _("This day is full. Choose another day.")
+
+The class names are the ones callers catch (isinstance), the codes are the API's promise
+(tests/test_error_codes.py keeps every code and status as it was)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +14,13 @@ class DomainError(Exception):
     code = "domain_error"
     status = 400
     message = _("The request cannot be carried out.")
+
+    def __init_subclass__(cls, *, code: str | None = None, status: int | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if status is not None:
+            cls.status = status
 
     def __init__(self, message=None, **params):
         self.params = params
@@ -21,19 +35,13 @@ class DomainError(Exception):
             return text
 
 
-class NotFound(DomainError):
-    code = "not_found"
-    status = 404
+class NotFound(DomainError, code="not_found", status=404):
     message = _("Not found.")
 
 
-class PermissionDenied(DomainError):
-    code = "forbidden"
-    status = 403
+class PermissionDenied(DomainError, code="forbidden", status=403):
     message = _("You may not do this.")
 
 
-class InvalidInput(DomainError):
-    code = "invalid_input"
-    status = 422
+class InvalidInput(DomainError, code="invalid_input", status=422):
     message = _("The input is not valid.")

@@ -1,7 +1,9 @@
 """Masking personal data (UU 27/2022): NIK and phone numbers in text, JSON and log records.
 
-`mask_text` masks NIKs and phone numbers as everywhere else (loket.identity.nik: a NIK keeps
-its region and last two digits, a phone its first three and last two). `MaskingFilter`
+The project's one NIK and phone mask lives here (`mask_nik_digits`, `mask_phone_digits`; a NIK
+keeps its region and last two digits, a phone its first three and last two);
+loket.identity.nik offers them as `mask_nik` and `mask_phone`. `mask_text` masks NIKs and phone
+numbers in free text the same way. `MaskingFilter`
 applies it to every log record (installed in LOGGING), together with `mask_log_text`: names
 can't be recognised in free text, so log lines lose e-mail addresses (first letter and domain
 kept), the values of name-like keys (`name=...`, `"applicant_name": "..."`) and the row
@@ -11,8 +13,6 @@ column of the row.
 
 import logging
 import re
-
-from loket.identity import nik as identity_nik
 
 # A NIK: 16 digits not inside a longer number (spaces or dots between groups allowed).
 NIK_RE = re.compile(r"(?<![\d.:])(\d{6})[ .]?(\d{6})[ .]?(\d{4})(?![\d.])")
@@ -35,15 +35,29 @@ NAME_VALUE_RE = re.compile(
 FAILING_ROW_RE = re.compile(r"(Failing row contains )\(.*?\)(?=\.?\s*$|\.?\n)", re.MULTILINE)
 
 
+def mask_nik_digits(nik: str) -> str:
+    """Show region and last two digits only: 3215********0012."""
+    if len(nik) != 16:
+        return "*" * len(nik)
+    return nik[:4] + "*" * 10 + nik[-2:]
+
+
+def mask_phone_digits(phone: str) -> str:
+    digits = phone or ""
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+
+
 def mask_nik(value: str) -> str:
     """The project's one NIK mask (region and last two digits), whatever the separators."""
     digits = re.sub(r"\D", "", value or "")
-    return identity_nik.mask_nik(digits) if digits else ""
+    return mask_nik_digits(digits) if digits else ""
 
 
 def mask_phone(value: str) -> str:
     digits = re.sub(r"\D", "", value or "")
-    return identity_nik.mask_phone(digits) if digits else ""
+    return mask_phone_digits(digits) if digits else ""
 
 
 def mask_text(text: str) -> str:

@@ -33,6 +33,8 @@ from loket.offices.models import (
 DEMO_OFFICE = "KRW"
 DEMO_APPLICANT = ("pemohon@contoh.id", "pemohon-demo-2026")
 DEMO_ADMIN = ("admin@contoh.id", "admin-demo-2026")
+# The README's API walk-through books for a new person: an account with room for one.
+DEMO_API_APPLICANT = ("api@contoh.id", "api-demo-2026")
 
 # PP 45/2024, in force from December 2024.
 DEFAULT_TARIFFS = {
@@ -139,8 +141,15 @@ def load_office() -> Office:
 
 def load_accounts() -> User:
     admin_email, admin_password = DEMO_ADMIN
-    if not User.objects.filter(email=admin_email).exists():
-        User.objects.create_superuser(admin_email, admin_password, full_name="Admin Demo")
+    admin = User.objects.filter(email=admin_email).first()
+    if admin is None:
+        admin = User.objects.create_superuser(admin_email, admin_password, full_name="Admin Demo")
+    if not admin.is_verified:  # every demo account works on the API too
+        admin.email_verified_at = clock.now()
+        admin.save(update_fields=["email_verified_at"])
+    api_email, api_password = DEMO_API_APPLICANT
+    if not User.objects.filter(email=api_email).exists():
+        create_verified_account(email=api_email, password=api_password, full_name="Dewi Lestari")
     email, password = DEMO_APPLICANT
     applicant = User.objects.filter(email=email).first()
     if applicant is None:

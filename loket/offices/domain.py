@@ -100,6 +100,19 @@ def national_closure(day: dt.date) -> str | None:
     return national_closures(day.year).get(day)
 
 
+@functools.lru_cache(maxsize=8)
+def _named_closures(year: int, language: str) -> dict[dt.date, str]:
+    calendar = holidays.country_holidays(
+        "ID", categories=("public", "government"), years=year, language=language
+    )
+    return dict(calendar.items())
+
+
+def national_closure_name(day: dt.date, language: str) -> str | None:
+    """The holiday's name in Bahasa Indonesia (`id`) or English (anything else)."""
+    return _named_closures(day.year, "id" if language.startswith("id") else "en_US").get(day)
+
+
 def add_working_days(start: dt.date, days: int, is_closed) -> dt.date:
     """The date `days` working days after `start`; weekends and `is_closed(day)` days skipped."""
     current = start

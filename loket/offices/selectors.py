@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.core import clock
@@ -11,13 +13,11 @@ from loket.offices import domain
 from loket.offices.models import Channel, ChannelKind, Closure, Office
 
 
-class OfficeNotFound(NotFound):
-    code = "office_not_found"
+class OfficeNotFound(NotFound, code="office_not_found"):
     message = _("There is no such office.")
 
 
-class ChannelNotFound(NotFound):
-    code = "channel_not_found"
+class ChannelNotFound(NotFound, code="channel_not_found"):
     message = _("This office has no such service channel.")
 
 
@@ -130,6 +130,20 @@ def is_office_closed(office: Office, day: dt.date) -> bool:
     if Closure.objects.filter(office=office, date=day).exists():
         return True
     return office.observe_national_holidays and domain.national_closure(day) is not None
+
+
+def office_closed_reason(office: Office, day: dt.date) -> str | None:
+    """Why the office's regular service is closed on a day: its own closure's reason, the
+    national holiday's name, or the weekday's name on a weekend; None on a working day."""
+    closure = Closure.objects.filter(office=office, date=day).values_list("reason", flat=True)
+    reason = closure.first()
+    if reason is not None:
+        return reason or gettext("closed")
+    if office.observe_national_holidays and domain.national_closure(day) is not None:
+        return domain.national_closure_name(day, get_language() or "id")
+    if day.weekday() >= 5:
+        return date_format(day, "l")
+    return None
 
 
 def working_days_after(office: Office, start: dt.date, days: int) -> dt.date:

@@ -9,6 +9,12 @@ class QueueConfig(AppConfig):
 
     def ready(self):
         from loket.capacity.integrity import register_holder
+        from loket.core import personal_data
+        from loket.core.audit import register_audit_scope
+        from loket.queue.permissions import audit_office_ids
+        from loket.queue.personal_data import PERSONAL_DATA
         from loket.queue.selectors import count_places_held
 
         register_holder("queue", count_places_held)
+        personal_data.register(PERSONAL_DATA)
+        register_audit_scope(audit_office_ids)

@@ -266,24 +266,21 @@ def check_in_by_code(*, office: Office, code: str, confirmed_nik: str, officer) 
 # --- the information desk: one field for every code -----------------------------------------
 
 
-class ArrivalNotFound(NotFound):
-    code = "arrival_not_found"
+class ArrivalNotFound(NotFound, code="arrival_not_found"):
     message = _(
         "Nothing at this office has this code. Type the booking code or application number, "
         "an emergency case code (DR…) or an Eazy Passport participant code (EP…)."
     )
 
 
-class EmergencyCaseNotFound(NotFound):
-    code = "emergency_case_not_found"
+class EmergencyCaseNotFound(NotFound, code="emergency_case_not_found"):
     message = _(
         "No emergency case at this office has the code %(code)s. Check the code on the "
         "hotline's message, or ask the hotline officer."
     )
 
 
-class ParticipantNotFound(NotFound):
-    code = "participant_not_found"
+class ParticipantNotFound(NotFound, code="participant_not_found"):
     message = _(
         "No Eazy Passport participant at this office has the code %(code)s. Check the code "
         "on the participant list, or ask the outreach coordinator."

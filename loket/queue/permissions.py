@@ -19,8 +19,17 @@ DESK_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR)
 COUNTER_ROLES = (StaffRole.COUNTER, StaffRole.SUPERVISOR)
 SUPERVISOR_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 PICKUP_ROLES = (StaffRole.DESK, StaffRole.COUNTER, StaffRole.SUPERVISOR)
+# The audit search (loket.core.audit_views), scoped by the audit scope below.
+AUDIT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
+# The reports and capacity planning (loket.reports.permissions).
+REPORT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
 # The self-service check-in page: the kiosk's own account, or the desk setting a machine up.
 KIOSK_ROLES = (StaffRole.KIOSK, StaffRole.DESK, StaffRole.SUPERVISOR)
+
+
+def audit_office_ids(user):
+    """The offices whose audit trail `user` may search: those where they hold an audit role."""
+    return StaffMembership.objects.filter(user=user, role__in=AUDIT_ROLES).values("office_id")
 
 
 def roles_at(user, office: Office) -> set[str]:

@@ -27,6 +27,7 @@ from loket.offices.selectors import (
     get_bap_channel,
     is_office_closed,
     load_channel_plan,
+    office_closed_reason,
     working_days_after,
 )
 from loket.queue import domain
@@ -148,7 +149,7 @@ class LaneQuotaExhausted(DomainError):
 class OfficeClosedToday(DomainError):
     code = "office_closed_today"
     status = 409
-    message = _("The office is closed today.")
+    message = _("The office is closed today (%(reason)s).")
 
 
 class LaneNotAvailable(DomainError):
@@ -593,8 +594,10 @@ def issue_walk_in_ticket(
     if not name:
         raise InvalidInput(_("Write the person's name as on the KTP."))
     today = _today(office)
-    if is_office_closed(office, today):
-        raise OfficeClosedToday()
+    reason = office_closed_reason(office, today)
+    # An emergency ticket takes no quota place: only a closure or holiday stops it, not a weekend.
+    if reason is not None and (lane_kind != LaneKind.EMERGENCY or is_office_closed(office, today)):
+        raise OfficeClosedToday(reason=reason)
     nik = normalize_nik(nik)
     if nik:
         info = parse_nik(nik, today=today, declared_birth_date=birth_date)

@@ -19,10 +19,10 @@ from django_ratelimit.core import get_usage
 
 from loket.capacity.integrity import check_ledger, list_slot_rows
 from loket.core import clock
-from loket.core.audit_views import AUDIT_ROLES
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
+from loket.offices.selectors import office_closed_reason
 from loket.outreach import services as outreach
 from loket.queue import bridge, selectors, services
 from loket.queue.forms import (
@@ -35,14 +35,15 @@ from loket.queue.forms import (
 )
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
 from loket.queue.permissions import (
+    AUDIT_ROLES,
     COUNTER_ROLES,
     DESK_ROLES,
     KIOSK_ROLES,
     PICKUP_ROLES,
+    REPORT_ROLES,
     SUPERVISOR_ROLES,
     staff_required,
 )
-from loket.reports.permissions import REPORT_ROLES
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -138,9 +139,15 @@ def _desk_page(request, *, find, arrival, confirm, status=200):
             "masked_nik": mask_nik(arrival.nik) if arrival and arrival.nik else "",
             "confirm": confirm,
             "recent": selectors.list_today_tickets(office=office, limit=8),
+            "closed_today": _closed_today(office),
         },
         status=status,
     )
+
+
+def _closed_today(office) -> str | None:
+    """Why the office is closed today (shown on the desk and walk-in pages), or None."""
+    return office_closed_reason(office, clock.local_today(office.time_zone))
 
 
 @require_POST
@@ -240,7 +247,12 @@ def walk_in(request, office_code):
         else:
             return render(request, "queue/ticket_issued.html", {"office": office, "ticket": ticket})
     status = 422 if form.is_bound and form.errors else 200
-    return render(request, "queue/walk_in.html", {"office": office, "form": form}, status=status)
+    return render(
+        request,
+        "queue/walk_in.html",
+        {"office": office, "form": form, "closed_today": _closed_today(office)},
+        status=status,
+    )
 
 
 # --- counters -------------------------------------------------------------------------------

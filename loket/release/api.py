@@ -25,8 +25,7 @@ ERRORS = {
 }
 
 
-class NotInLine(NotFound):
-    code = "release_not_in_line"
+class NotInLine(NotFound, code="release_not_in_line"):
     message = _("This account has no place in this waiting room.")
 
 

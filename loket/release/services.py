@@ -33,44 +33,34 @@ from loket.offices.selectors import ChannelPlan
 from loket.release.models import LATE_BASE, FairRelease, WaitingEntry
 
 
-class AdmissionRequired(DomainError):
-    code = "release_admission_required"
-    status = 409
+class AdmissionRequired(DomainError, code="release_admission_required", status=409):
     message = _(
         "Places for this date are being released through the waiting room. Join the waiting "
         "room and book when it is your turn."
     )
 
 
-class TurnNotYet(AdmissionRequired):
-    code = "release_turn_not_yet"
+class TurnNotYet(AdmissionRequired, code="release_turn_not_yet"):
     message = _("It is not your turn yet. Your place in the waiting room is kept.")
 
 
-class TurnPassed(AdmissionRequired):
-    code = "release_turn_passed"
+class TurnPassed(AdmissionRequired, code="release_turn_passed"):
     message = _("Your turn to book has passed.")
 
 
-class AdmissionUsed(AdmissionRequired):
-    code = "release_admission_used"
+class AdmissionUsed(AdmissionRequired, code="release_admission_used"):
     message = _("This turn was already used for a booking.")
 
 
-class RoomClosed(DomainError):
-    code = "release_room_closed"
-    status = 409
+class RoomClosed(DomainError, code="release_room_closed", status=409):
     message = _("The waiting room for this date is not open.")
 
 
-class AlreadyInLine(DomainError):
-    code = "release_already_in_line"
-    status = 409
+class AlreadyInLine(DomainError, code="release_already_in_line", status=409):
     message = _("This account or this NIK already has a place in this waiting room.")
 
 
-class NikInvalid(InvalidInput):
-    code = "nik_invalid"
+class NikInvalid(InvalidInput, code="nik_invalid"):
     message = _("A NIK has 16 digits.")
 
 

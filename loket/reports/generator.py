@@ -127,9 +127,11 @@ def month_range(year: int, month: int | None) -> tuple[dt.date, dt.date]:
     return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def has_generated(office: Office, year: int, month: int | None = None) -> bool:
-    """Whether generated bookings already fill (part of) this year or month."""
-    start, end = month_range(year, month)
+def has_generated(
+    office: Office, year: int, month: int | None = None, *, days: tuple | None = None
+) -> bool:
+    """Whether generated bookings already fill (part of) this year or month (or `days`)."""
+    start, end = days or month_range(year, month)
     return Booking.objects.filter(
         office=office,
         date__range=(start, end),
@@ -165,6 +167,7 @@ def generate_year(
     progress: Callable[[int], None] | None = None,
     queue: bool = True,
     queue_counts: list[int] | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
 ) -> int:
     """Write about `bookings` bookings with appointments in `year` (or only in one `month`
     of it); returns how many.
@@ -173,12 +176,13 @@ def generate_year(
     cancellations and expired holds the total comes to `bookings`. With `queue`, the past
     days' completed bookings also get their office day: a ticket each and its events
     (`queue_generator.generate_queue`); their numbers are appended to `queue_counts`.
+    `days` (first, last) replaces the year or month, e.g. the demo's history up to yesterday.
     """
     rng = random.Random(seed)
     tz = zoneinfo.ZoneInfo(office.time_zone)
     now = clock.now()
     today = now.astimezone(tz).date()
-    start, end = month_range(year, month)
+    start, end = days or month_range(year, month)
     channels = list(
         Channel.objects.filter(
             office=office,

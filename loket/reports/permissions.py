@@ -16,9 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.core import errors
 from loket.offices.models import Office
-from loket.queue.models import StaffMembership, StaffRole
-
-REPORT_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
+from loket.queue.models import StaffMembership
+from loket.queue.permissions import REPORT_ROLES
 
 
 class StaffOnly(errors.PermissionDenied):

@@ -32,32 +32,23 @@ from loket.offices.selectors import load_channel_plan
 from loket.waitlist.models import EntryStatus, WaitlistEntry
 
 
-class DayNotFull(DomainError):
-    code = "day_not_full"
-    status = 409
+class DayNotFull(DomainError, code="day_not_full", status=409):
     message = _("This day still has free places. Book one of them instead of waiting.")
 
 
-class AlreadyWaiting(DomainError):
-    code = "already_waiting"
-    status = 409
+class AlreadyWaiting(DomainError, code="already_waiting", status=409):
     message = _("This person is already on the waiting list for this day.")
 
 
-class WaitlistEntryNotFound(NotFound):
-    code = "waitlist_entry_not_found"
+class WaitlistEntryNotFound(NotFound, code="waitlist_entry_not_found"):
     message = _("There is no such waiting-list entry.")
 
 
-class OfferNotOpen(DomainError):
-    code = "offer_not_open"
-    status = 409
+class OfferNotOpen(DomainError, code="offer_not_open", status=409):
     message = _("This offer is no longer open: it was answered or its time ran out.")
 
 
-class EntryNotOpen(DomainError):
-    code = "waitlist_entry_closed"
-    status = 409
+class EntryNotOpen(DomainError, code="waitlist_entry_closed", status=409):
     message = _("This entry is no longer on the waiting list.")
 
 

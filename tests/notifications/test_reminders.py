@@ -6,10 +6,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from loket.booking.reminders import send_appointment_reminders
 from loket.booking.services import cancel_booking
 from loket.core import clock
 from loket.notifications.models import OutboxMessage
-from loket.notifications.reminders import send_appointment_reminders
 from loket.notifications.services import deliver_due_messages
 from tests.conftest import WIB
 

@@ -3,7 +3,8 @@ digits and a phone as its first three and last two digits, unless the role needs
 
 from django import template
 
-from loket.identity.nik import mask_nik, mask_phone
+from loket.core.masking import mask_nik_digits as mask_nik
+from loket.core.masking import mask_phone_digits as mask_phone
 
 register = template.Library()
 

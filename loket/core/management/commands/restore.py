@@ -3,8 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from loket.capacity.integrity import find_drift
-from loket.core.backup import BackupFailed, restore_database
+from loket.core.backup import BackupFailed, restore_checks, restore_database
 
 
 class Command(BaseCommand):
@@ -31,9 +30,12 @@ class Command(BaseCommand):
             restore_database(source=file, using=database)
         except BackupFailed as exc:
             raise CommandError(str(exc)) from exc
-        drifts = find_drift()
-        if drifts:
-            for drift in drifts:
-                self.stdout.write(f"DRIFT slot {drift.slot_id}: {drift}")
-            raise CommandError(f"Restored, but {len(drifts)} ledger slot(s) drift.")
-        self.stdout.write(self.style.SUCCESS("Restored; ledger clean."))
+        checks = restore_checks()
+        for check in checks:
+            problems = check.problems()
+            for line in problems:
+                self.stdout.write(line)
+            if problems:
+                raise CommandError(f"Restored, but {check.failure.format(count=len(problems))}.")
+        clean = "; ".join(["Restored"] + [check.clean for check in checks])
+        self.stdout.write(self.style.SUCCESS(f"{clean}."))

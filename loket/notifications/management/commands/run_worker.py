@@ -4,19 +4,14 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from loket.booking.services import expire_overdue_holds
-from loket.capacity.live import clear_lapsed_places
-from loket.notifications.reminders import send_appointment_reminders
-from loket.notifications.services import deliver_due_messages
-from loket.waitlist.services import expire_lapsed_offers
+from loket.notifications.jobs import jobs
 
 
 class Command(BaseCommand):
     help = (
-        "Background worker: expire unpaid holds, lapsed waiting-list offers and live places "
-        "whose day has passed, enqueue the "
+        "Background worker: expire unpaid holds and lapsed waiting-list offers, enqueue the "
         "day-before reminders and deliver "
-        "the outbox, every few seconds."
+        "the outbox, every few seconds (the jobs the apps register in loket.notifications.jobs)."
     )
 
     def add_arguments(self, parser):
@@ -36,19 +31,14 @@ class Command(BaseCommand):
         while not stopping:
             close_old_connections()
             try:
-                expired = expire_overdue_holds()
-                lapsed = expire_lapsed_offers()
-                clear_lapsed_places()
-                reminded = send_appointment_reminders()
-                sent = deliver_due_messages()
+                done = [(job, job.run()) for job in jobs()]
             except Exception as exc:  # keep the worker alive through a database outage
                 self.stderr.write(f"round failed: {type(exc).__name__}: {exc}")
             else:
-                if expired or lapsed or reminded or sent:
+                reported = [(job.report, count) for job, count in done if job.report]
+                if any(count for _report, count in reported):
                     self.stdout.write(
-                        f"expired {expired} hold(s), {lapsed} waiting-list offer(s), "
-                        f"reminded {reminded} booking(s), "
-                        f"delivered {sent} message(s)"
+                        ", ".join(report.format(count=count) for report, count in reported)
                     )
             if once:
                 break

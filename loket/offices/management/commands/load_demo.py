@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from loket.core import clock
 from loket.offices import demo
+from loket.offices.selectors import office_closed_reason
 from loket.outreach.demo import load_outreach_demo
 from loket.queue.demo import load_queue_demo, load_todays_booking
 
@@ -26,3 +28,22 @@ class Command(BaseCommand):
             self.stdout.write(f"  staff ({role}): {email} / {password}")
         if today is not None:
             self.stdout.write(f"  today's booking to check in: {today.code}")
+        day = clock.local_today(office.time_zone)
+        closed = office_closed_reason(office, day)
+        if closed is not None:
+            training = clock.training_day() is not None
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The office is closed today, {day.isoformat()} ({closed}): no office day."
+                    + (
+                        ""
+                        if training
+                        else " To practise it on the next working day, start training mode:\n"
+                        "  LOKET_TRAINING_DATE=next-working-day make run"
+                    )
+                )
+            )
+        elif clock.training_day() is not None:
+            self.stdout.write(
+                self.style.WARNING(f"Training mode: the office day runs on {day:%A %d %B %Y}.")
+            )

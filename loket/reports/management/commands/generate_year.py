@@ -1,5 +1,7 @@
 """Create a realistic year of bookings for a large office (volume tests of the reports)."""
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
@@ -28,6 +30,12 @@ class Command(BaseCommand):
             type=int,
             help="only this month (1-12) of the year, e.g. to fill a month of the KRW demo",
         )
+        parser.add_argument(
+            "--last-days",
+            type=int,
+            help="instead of a year or month: the N days before today, up to yesterday "
+            "(the demo's history: nothing on today or later)",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
             "--if-empty",
@@ -36,20 +44,32 @@ class Command(BaseCommand):
             "(safe to run from `make demo` every time)",
         )
 
-    def handle(self, *args, office, year, bookings, month, seed, if_empty, **options):
+    def handle(self, *args, office, year, bookings, month, last_days, seed, if_empty, **options):
         if bookings < 1:
             raise CommandError("--bookings must be positive")
         if month is not None and not 1 <= month <= 12:
             raise CommandError("--month is 1 to 12")
+        if last_days is not None and (last_days < 1 or month is not None or year is not None):
+            raise CommandError("--last-days is a positive number, without --year or --month")
         if office == "BESAR":
             target = ensure_large_office(office)
         else:
             target = Office.objects.filter(code=office.upper()).first()
             if target is None:
                 raise CommandError(f"no office {office!r} (load_demo creates KRW)")
-        year = year or clock.local_today(target.time_zone).year
+        today = clock.local_today(target.time_zone)
+        year = year or today.year
         when = f"{year}-{month:02d}" if month else str(year)
-        if if_empty and has_generated(target, year, month):
+        days = None
+        if last_days:
+            days = (today - dt.timedelta(days=last_days), today - dt.timedelta(days=1))
+            when = f"{days[0]} to {days[1]}"
+        if days and has_generated(target, year, days=(today, today + dt.timedelta(days=400))):
+            self.stderr.write(
+                f"{target.code} holds generated bookings dated today or later (an older demo "
+                "filled the whole month): `make clean` starts the demo afresh."
+            )
+        if if_empty and has_generated(target, year, month, days=days):
             self.stdout.write(f"{target.code} already has generated bookings in {when}: skipped")
             return
         self.stdout.write(f"Generating about {bookings:,} bookings for {target.code} in {when}")
@@ -61,6 +81,7 @@ class Command(BaseCommand):
                 year=year,
                 bookings=bookings,
                 month=month,
+                days=days,
                 seed=seed,
                 progress=bar.update,
             )

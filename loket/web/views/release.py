@@ -1,4 +1,5 @@
-"""The waiting-room page: join with one of the account's people, then see the place and turn."""
+"""The fair release's waiting-room page (the applicant website): join with one of the
+account's people, then see the place and turn."""
 
 from django.http import Http404
 from django.shortcuts import redirect
