@@ -1,5 +1,6 @@
 """The JSON API v1: one NinjaAPI, one router per app, errors as {"code", "detail"}."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -12,8 +13,10 @@ from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
 from loket.core.api import router as me_router
 from loket.core.errors import DomainError
+from loket.core.json_body import PayloadTooLarge, parse_json_body
 from loket.offices.api import router as offices_router
 from loket.outreach.api import router as outreach_router
+from loket.queue.refunds import router as refunds_router
 from loket.release.api import router as release_router
 from loket.reports.api import router as reports_router
 from loket.waitlist.api import router as waitlist_router
@@ -37,10 +40,11 @@ def _contains_nul(data) -> bool:
 
 class JsonParser(Parser):
     """JSON bodies. NUL characters are refused: no text field needs them and PostgreSQL
-    cannot store them. A body that fails here is answered 400 `bad_request`."""
+    cannot store them. A body that fails here is answered 400 `bad_request`; one too large
+    413 `payload_too_large`, one nested too deep 422 `too_deep` (see loket.core.json_body)."""
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        data = parse_json_body(request)
         if _contains_nul(data):
             raise ValueError("NUL characters are not allowed")
         return data
@@ -127,8 +131,16 @@ def throttled(request, exc: Throttled):
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc):
+    return domain_error(request, PayloadTooLarge())
+
+
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):
+        # ninja wraps the body parser's errors: answer the parser's own code.
+        return domain_error(request, exc.__cause__)
     return api.create_response(
         request, {"code": "bad_request", "detail": str(exc)}, status=exc.status_code
     )
@@ -140,6 +152,7 @@ api.add_router("/applicants", applicants_router)
 api.add_router("/applicants", applicant_removal_router)
 api.add_router("/bookings", bookings_router)
 api.add_router("/payments", payments_router)
+api.add_router("/payments", refunds_router)
 api.add_router("/outreach", outreach_router)
 api.add_router("/reports", reports_router)
 api.add_router("/waitlist", waitlist_router)

@@ -50,7 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "loket.core",
+    "loket.identity",
     "loket.accounts",
     "loket.offices",
     "loket.capacity",
@@ -66,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # API errors are JSON {code, detail}, even Django's own (too large a body, 404, 500).
+    "loket.core.api_errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "loket.core.middleware.IndonesianFirstLocaleMiddleware",
@@ -73,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff: idle time-out on shared PCs, two-factor login once turned on.
+    "loket.queue.staff_session.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -194,6 +201,25 @@ LOKET_DEMO_PAYMENTS = env_bool("LOKET_DEMO_PAYMENTS", not PRODUCTION)
 # Booking rules that are not per-office configuration.
 LOKET_MAX_APPLICANTS_PER_ACCOUNT = 5
 LOKET_VERIFICATION_CODE_MINUTES = 30
+# Identity check before booking (NIK + name + birth date, like the population registry's):
+# a class with check(nik=, name=, birth_date=) -> bool. The local registry answers from its own
+# table; LOKET_IDENTITY_LOCAL_ENROL lets it learn an unknown NIK from its first booking
+# (development and tests; off in production, where an office plugs in the real registry).
+LOKET_IDENTITY_VERIFIER = os.environ.get(
+    "LOKET_IDENTITY_VERIFIER", "loket.identity.registry.LocalRegistry"
+)
+LOKET_IDENTITY_LOCAL_ENROL = env_bool("LOKET_IDENTITY_LOCAL_ENROL", not PRODUCTION)
+# A no-show's payment is listed for refund too (off: the place was held for them all day).
+LOKET_REFUND_NO_SHOWS = env_bool("LOKET_REFUND_NO_SHOWS", False)
+# Staff sessions (not applicants', not the kiosk's) end after this many idle minutes.
+LOKET_STAFF_IDLE_MINUTES = int(os.environ.get("LOKET_STAFF_IDLE_MINUTES", "30"))
+# ... and at the latest this many hours after logging in (a working day), however active.
+LOKET_STAFF_SESSION_HOURS = int(os.environ.get("LOKET_STAFF_SESSION_HOURS", "12"))
+# The issuer name shown in authenticator apps for two-factor login.
+LOKET_OTP_ISSUER = os.environ.get("LOKET_OTP_ISSUER", "Loket")
+OTP_TOTP_ISSUER = LOKET_OTP_ISSUER
+# API tokens end after this many days without use (and on log-out, revocation, a new password).
+LOKET_TOKEN_IDLE_DAYS = int(os.environ.get("LOKET_TOKEN_IDLE_DAYS", "30"))
 # How long a waiting-list offer holds its place before it passes to the next person.
 LOKET_WAITLIST_OFFER_MINUTES = int(os.environ.get("LOKET_WAITLIST_OFFER_MINUTES", "120"))
 
@@ -253,9 +279,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every record is masked (NIK, phone numbers) before any handler writes it.
     "filters": {"mask_personal_data": {"()": "loket.core.masking.MaskingFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOKET_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

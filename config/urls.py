@@ -13,5 +13,6 @@ urlpatterns = [
     path("reports/", include("loket.reports.urls")),
     path("release/", include("loket.web.release_urls")),
     path("audit/", include("loket.core.urls")),
+    path("accounts/devices/", include("loket.web.devices_urls")),
     path("", include("loket.web.urls")),
 ]

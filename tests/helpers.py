@@ -73,15 +73,20 @@ def book(
 
 
 def payment_notice(
-    booking: Booking, *, amount: int | None = None, paid_at: dt.datetime | None = None
+    booking: Booking,
+    *,
+    amount: int | None = None,
+    paid_at: dt.datetime | None = None,
+    reference: str | None = None,
 ) -> bytes:
-    return json.dumps(
-        {
-            "billing_code": booking.billing_code,
-            "amount": booking.amount if amount is None else amount,
-            "paid_at": (paid_at or clock.now()).isoformat(),
-        }
-    ).encode()
+    notice = {
+        "billing_code": booking.billing_code,
+        "amount": booking.amount if amount is None else amount,
+        "paid_at": (paid_at or clock.now()).isoformat(),
+    }
+    if reference is not None:
+        notice["reference"] = reference
+    return json.dumps(notice).encode()
 
 
 def pay(booking: Booking, **kwargs) -> Booking:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
@@ -10,7 +12,11 @@ from loket.core.client_ip import client_ip
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        return services.user_for_token(token)
+        found = services.authenticate_token(token)
+        if found is None:
+            return None
+        user, request.api_token_id = found
+        return user
 
 
 class RateLimit(SimpleRateThrottle):
@@ -142,6 +148,50 @@ def token(request, payload: TokenIn):
             email=payload.email, password=payload.password, request=request
         )
     }
+
+
+class TokenInfoOut(Schema):
+    id: int
+    device: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    current: bool
+
+
+@router.post("/logout", response={204: None, 401: ErrorOut})
+def logout(request):
+    """Revoke the bearer token this request was made with."""
+    services.revoke_account_token(
+        account=request.auth, token_id=request.api_token_id, reason="logged_out"
+    )
+    return Status(204, None)
+
+
+@router.get("/tokens", response={200: list[TokenInfoOut], 401: ErrorOut})
+def tokens(request):
+    """The account's usable tokens ("Perangkat dan token"): each ends after
+    LOKET_TOKEN_IDLE_DAYS without use (`expires_at`), on log-out, or when the password changes."""
+    return [
+        {
+            "id": t.pk,
+            "device": t.label,
+            "created_at": t.created_at,
+            "last_used_at": t.last_used_at,
+            "expires_at": t.expires_at,
+            "current": t.pk == request.api_token_id,
+        }
+        for t in services.list_active_tokens(account=request.auth)
+    ]
+
+
+@router.delete(
+    "/tokens/{token_id}", response={204: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def revoke(request, token_id: int):
+    """Revoke one of the account's tokens (404 `token_not_found` if it is not the account's)."""
+    services.revoke_account_token(account=request.auth, token_id=token_id)
+    return Status(204, None)
 
 
 applicant_removal_router = Router(tags=["accounts"])

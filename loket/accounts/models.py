@@ -92,42 +92,85 @@ class Applicant(models.Model):
         return f"{self.name} ({self.account})"
 
 
-class ApiTokenManager(models.Manager):
-    def active_user(self, digest: str) -> "User | None":
-        """The account of an unrevoked token digest, in one prepared-once statement.
+def password_stamp(password_hash: str) -> str:
+    """A keyed digest of the account's password hash, kept with each token: a changed or reset
+    password (by any path: the website, the admin, a command) no longer matches it, so every
+    token issued before stops working without a hook on each path."""
+    from django.utils.crypto import salted_hmac
 
-        Called on every API request: plain SQL skips the ORM's query compilation, which cost
-        as much as the rest of a refused booking (see `python -m bench.profile`).
+    return salted_hmac("loket.accounts.token", password_hash or "").hexdigest()[:32]
+
+
+class ApiTokenManager(models.Manager):
+    def active_user(
+        self, digest: str, *, idle_since, touch_before
+    ) -> "tuple[User, int, bool] | None":
+        """(account, token id, due for a last-used write) of a usable token, in one statement.
+
+        Usable: not revoked, used (or issued) after `idle_since`, and issued under the account's
+        current password. Due: last used before `touch_before`. Called on every API request:
+        plain SQL skips the ORM's query compilation, which cost as much as the rest of a
+        refused booking (see `python -m bench.profile`).
         """
         from django.db import connections
 
         fields = User._meta.concrete_fields
         columns = ", ".join(f'u."{f.column}"' for f in fields)
         sql = (
-            f'SELECT {columns} FROM "{self.model._meta.db_table}" t '
+            f'SELECT {columns}, t."id", t."password_stamp", '
+            'CASE WHEN t."last_used_at" < %s THEN 1 ELSE 0 END '
+            f'FROM "{self.model._meta.db_table}" t '
             f'JOIN "{User._meta.db_table}" u ON u."id" = t."user_id" '
-            'WHERE t."digest" = %s AND t."revoked_at" IS NULL LIMIT 1'
+            'WHERE t."digest" = %s AND t."revoked_at" IS NULL AND t."last_used_at" > %s LIMIT 1'
         )
         db = self.db
+        ops = connections[db].ops
+        params = [
+            ops.adapt_datetimefield_value(touch_before),
+            digest,
+            ops.adapt_datetimefield_value(idle_since),
+        ]
         with connections[db].cursor() as cursor:
-            cursor.execute(sql, [digest])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        return User.from_db(db, [f.attname for f in fields], row)
+        n = len(fields)
+        user = User.from_db(db, [f.attname for f in fields], row[:n])
+        token_id, stamp, due = row[n:]
+        if stamp != password_stamp(user.password):
+            return None
+        return user, token_id, bool(due)
 
 
 class ApiToken(models.Model):
     """A bearer token for API clients. Only its SHA-256 digest is stored (the token is 32
-    random bytes, so a plain SHA-256 suffices: no slow hash per request)."""
+    random bytes, so a plain SHA-256 suffices: no slow hash per request).
+
+    It ends when revoked (log-out, the account's "devices and tokens" page, closing the
+    account), when unused for LOKET_TOKEN_IDLE_DAYS, or when the password changes (its
+    `password_stamp` no longer matches). `last_used_at` is written at most once per
+    TOKEN_TOUCH_INTERVAL, so a busy client does not write on every request.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(_("device"), max_length=100, blank=True)
+    password_stamp = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_used_at"], name="apitoken_user_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_used_at__gte=models.F("created_at")),
+                name="apitoken_used_after_issued",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user}"

@@ -34,6 +34,16 @@ def export(subject: Subject) -> Exported:
                 "full_name": account.full_name,
                 "email_verified_at": iso(account.email_verified_at),
                 "date_joined": iso(account.date_joined),
+                # The API tokens' devices (User-Agent) and uses; never the token itself.
+                "api_tokens": [
+                    {
+                        "device": t.label,
+                        "created_at": iso(t.created_at),
+                        "last_used_at": iso(t.last_used_at),
+                        "revoked_at": iso(t.revoked_at),
+                    }
+                    for t in account.api_tokens.order_by("created_at", "id")
+                ],
             },
             "applicants": [
                 {

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.holders import applicant_holders
-from loket.accounts.models import ApiToken, Applicant, EmailVerification, User
+from loket.accounts.models import ApiToken, Applicant, EmailVerification, User, password_stamp
 from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity import regions
@@ -205,34 +205,127 @@ def create_verified_account(*, email: str, password: str, full_name: str = "", a
     return user
 
 
-def issue_token(*, email: str, password: str, request=None) -> str:
+# A token's last use is written at most this often (not on every request).
+TOKEN_TOUCH_INTERVAL = dt.timedelta(hours=1)
+
+
+class TokenNotFound(DomainError):
+    code = "token_not_found"
+    status = 404
+    message = _("There is no such token on your account.")
+
+
+def issue_token(*, email: str, password: str, request=None, label: str = "") -> str:
     """Check the credentials and return a new bearer token (shown once, stored as a digest).
 
-    Pass the HTTP `request` when there is one: failed attempts then count towards the lockout.
+    Pass the HTTP `request` when there is one: failed attempts then count towards the lockout,
+    and the client's User-Agent names the token on the account's "devices and tokens" page.
     """
     user = authenticate(request, username=(email or "").strip().lower(), password=password or "")
     if user is None:
         raise InvalidCredentials()
     if not user.is_verified:
         raise EmailNotVerified()
+    if not label and request is not None:
+        label = request.META.get("HTTP_USER_AGENT", "")
     token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=_digest(token), created_at=clock.now())
+    now = clock.now()
+    ApiToken.objects.create(
+        user=user,
+        digest=_digest(token),
+        label=" ".join(str(label).split())[:100],
+        password_stamp=password_stamp(user.password),
+        created_at=now,
+        last_used_at=now,
+    )
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def _idle_since(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=settings.LOKET_TOKEN_IDLE_DAYS)
+
+
+def authenticate_token(token: str) -> tuple[User, int] | None:
+    """(account, token id) of a usable bearer token, else None. One query; plus, at most once
+    per TOKEN_TOUCH_INTERVAL per token, a conditional UPDATE of its last use (idle expiry)."""
     if not token or len(token) > 200:
         return None
-    user = ApiToken.objects.active_user(_digest(token))
-    if user is None or not user.is_active or not user.is_verified:
+    now = clock.now()
+    found = ApiToken.objects.active_user(
+        _digest(token), idle_since=_idle_since(now), touch_before=now - TOKEN_TOUCH_INTERVAL
+    )
+    if found is None:
         return None
-    return user
+    user, token_id, due = found
+    if not user.is_active or not user.is_verified:
+        return None
+    if due:
+        ApiToken.objects.filter(pk=token_id, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(
+            last_used_at=now
+        )
+    return user, token_id
+
+
+def user_for_token(token: str) -> User | None:
+    found = authenticate_token(token)
+    return found[0] if found else None
 
 
 def revoke_token(*, token: str) -> None:
     ApiToken.objects.filter(digest=_digest(token), revoked_at__isnull=True).update(
         revoked_at=clock.now()
     )
+
+
+def list_active_tokens(*, account: User) -> list[ApiToken]:
+    """The account's usable tokens, most recently used first (expiry computed on each)."""
+    now = clock.now()
+    stamp = password_stamp(account.password)
+    tokens = list(
+        ApiToken.objects.filter(
+            user=account,
+            revoked_at__isnull=True,
+            last_used_at__gt=_idle_since(now),
+            password_stamp=stamp,
+        ).order_by("-last_used_at", "-id")
+    )
+    for t in tokens:
+        t.expires_at = t.last_used_at + dt.timedelta(days=settings.LOKET_TOKEN_IDLE_DAYS)
+    return tokens
+
+
+def revoke_account_token(*, account: User, token_id: int, reason: str = "revoked") -> None:
+    """Revoke one of the account's own tokens (the devices page, the API, log-out)."""
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(
+            pk=token_id, user=account, revoked_at__isnull=True
+        ).update(revoked_at=clock.now())
+        if not updated:
+            raise TokenNotFound()
+        audit.record(
+            action=f"token.{reason}",
+            obj=account,
+            actor=account,
+            after={"token": token_id},
+        )
+
+
+def revoke_all_tokens(*, account: User, actor: User | None = None, reason: str) -> int:
+    """Revoke every token of the account (a new password, a reset, closing the account).
+
+    A new password already ends them (the stamp), this makes it visible and audited."""
+    with transaction.atomic():
+        count = ApiToken.objects.filter(user=account, revoked_at__isnull=True).update(
+            revoked_at=clock.now()
+        )
+        if count:
+            audit.record(
+                action="token.revoked_all",
+                obj=account,
+                actor=actor or account,
+                after={"reason": reason, "count": count},
+            )
+    return count
 
 
 def save_applicant(

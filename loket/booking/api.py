@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 
 from django.db import transaction
 from ninja import Header, Router, Status
@@ -21,6 +20,8 @@ from loket.booking.schemas import (
 )
 from loket.booking.selectors import list_account_bookings
 from loket.core import clock
+from loket.core.errors import DomainError
+from loket.core.json_body import parse_json_body
 from loket.identity.nik import mask_nik, normalize_nik
 
 router = Router(tags=["bookings"])
@@ -78,9 +79,10 @@ class NikRateLimit(RateLimit):
 
     def get_cache_key(self, request) -> str | None:
         try:
-            # Digits only, as the NIK is read when booking: spaces cannot make a new key.
-            nik = normalize_nik(str(json.loads(request.body)["applicant"]["nik"]))[:16]
-        except (ValueError, KeyError, TypeError):
+            # The NIK as booking reads it (normalize_nik): spaces cannot make a new key.
+            nik = normalize_nik(str(parse_json_body(request)["applicant"]["nik"]))[:16]
+        except (ValueError, KeyError, TypeError, DomainError):
+            # Not a booking body (too large, too deep, not JSON): the parser answers it.
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}
 
@@ -158,12 +160,20 @@ def reschedule(request, code: str, payload: RescheduleIn):
 
 @payments_router.post("/notify", response={200: PaymentOut, **ERRORS})
 def payment_notify(request, payload: PaymentNoticeIn, x_signature: str = Header("")):
-    """The payment gateway's callback, signed with HMAC-SHA256 of the raw body (`X-Signature`)."""
+    """The payment gateway's callback, signed with HMAC-SHA256 of the raw body (`X-Signature`).
+
+    Every authentic notice is recorded and acknowledged (200) with its `outcome`: `applied`,
+    `late_confirmed` (an expired hold whose place was still free), `refund_due` (cancelled,
+    place gone, wrong amount) or `duplicate` (paid twice). The same `reference` (default: the
+    billing code) again gives the same answer."""
     booking = services.record_payment(body=request.body, signature=x_signature)
+    payment = booking.last_payment
     return {
         "code": booking.code,
         "status": booking.status,
         "application_number": booking.application_number,
+        "outcome": payment.outcome,
+        "reference": payment.reference,
     }
 
 

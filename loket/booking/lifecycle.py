@@ -4,6 +4,7 @@
     awaiting_payment -> confirmed | cancelled | expired
     confirmed        -> checked_in | cancelled
     checked_in       -> completed | no_show
+    expired          -> confirmed (paid late, its place taken back by the caller)
 
 A status leaves the table's sources only by one conditional UPDATE, so two callers racing for
 the same booking never both win. Leaving a place-holding status (cancelled, expired) gives the
@@ -37,7 +38,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CHECKED_IN: frozenset({S.COMPLETED, S.NO_SHOW}),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
+    # A late payment of an expired hold whose place is still free (booking.payments).
+    S.EXPIRED: frozenset({S.CONFIRMED}),
     S.NO_SHOW: frozenset(),
 }
 
@@ -67,15 +69,21 @@ class BookingMoved:
     at: dt.datetime
 
 
-def change_status(booking: Booking, *, to: str, **fields) -> bool:
-    """Move `booking` to `to` if its stored status may (see TRANSITIONS): one conditional
-    UPDATE that also writes `fields`. False: the booking was not in a source status.
+def change_status(booking: Booking, *, to: str, from_status: str | None = None, **fields) -> bool:
+    """Move `booking` to `to` if its stored status may (see TRANSITIONS; only from
+    `from_status` when given): one conditional UPDATE that also writes `fields`. False: the
+    booking was not in a source status.
 
-    Locks: the booking row, then (ending a held place) its ledger slot.
+    Locks: the booking row, then (ending a held place) its ledger slot. Becoming active again
+    (an expired hold paid late) claims the person's live place: an IntegrityError if they
+    hold another.
     """
     now = clock.now()
     before = booking.status
-    updated = Booking.objects.filter(pk=booking.pk, status__in=sources(to)).update(
+    allowed = sources(to) if from_status is None else [from_status]
+    if not all(to in TRANSITIONS[s] for s in allowed):
+        return False
+    updated = Booking.objects.filter(pk=booking.pk, status__in=allowed).update(
         status=to, updated_at=now, **fields
     )
     if not updated:
@@ -88,6 +96,14 @@ def change_status(booking: Booking, *, to: str, **fields) -> bool:
         ledger.release_place(slot_id=booking.slot_id)
     if to not in ACTIVE_STATUSES:
         live.release(holder=live.holder_of(booking))  # the person may take another place
+    elif before not in ACTIVE_STATUSES:
+        live.new_claim(
+            nik=booking.nik,
+            kind=booking.channel.kind,
+            holder=live.holder_of(booking),
+            office=booking.office,
+            day=booking.date,
+        ).save(force_insert=True)
     BookingEvent.objects.create(
         booking=booking,
         office_id=booking.office_id,

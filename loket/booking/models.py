@@ -145,17 +145,57 @@ class Booking(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class Payment(models.Model):
-    """A payment notice accepted from the gateway; one per billing code."""
+class PaymentOutcome(models.TextChoices):
+    APPLIED = "applied", _("applied: booking confirmed")
+    LATE_CONFIRMED = "late_confirmed", _("late: booking confirmed, its place was still free")
+    REFUND_DUE = "refund_due", _("not applied: refund due")
+    DUPLICATE = "duplicate", _("paid twice: refund due")
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="payment")
-    billing_code = models.CharField(max_length=15, unique=True)
-    amount = models.PositiveIntegerField()
-    paid_at = models.DateTimeField()
-    received_at = models.DateTimeField()
+
+# A payment with one of these outcomes paid for the booking's place.
+APPLIED_OUTCOMES = [PaymentOutcome.APPLIED, PaymentOutcome.LATE_CONFIRMED]
+
+
+class Payment(models.Model):
+    """An authentic payment notice from the gateway, recorded whatever became of it: money
+    never vanishes. One row per gateway reference (a repeated notice is the same row); at most
+    one applied payment per booking. See loket.booking.payments."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(_("gateway reference"), max_length=64, unique=True)
+    billing_code = models.CharField(_("billing code"), max_length=15, db_index=True)
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+    paid_at = models.DateTimeField(_("paid at"))
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=PaymentOutcome.choices)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refund_note = models.CharField(_("refund note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=PaymentOutcome.values), name="payment_outcome_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(outcome__in=APPLIED_OUTCOMES),
+                name="payment_one_applied_per_booking",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_at__isnull=True) | Q(refunded_by__isnull=False),
+                name="payment_refund_has_officer",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.billing_code} Rp{self.amount}"
+        return f"{self.billing_code} Rp{self.amount} ({self.outcome})"
 
 
 class IdempotencyRecord(models.Model):

@@ -27,8 +27,22 @@ CLOSED_STATUSES = [
 ]
 
 
+def _payment_data(payment) -> dict:
+    return {
+        "billing_code": payment.billing_code,
+        "amount": payment.amount,
+        "paid_at": iso(payment.paid_at),
+        "received_at": iso(payment.received_at),
+        "outcome": payment.outcome,
+        "refunded_at": iso(payment.refunded_at),
+    }
+
+
 def _booking_data(b: Booking) -> dict:
-    payment = getattr(b, "payment", None)
+    # Every payment notice recorded for the booking; "payment" is the applied one (or the first).
+    payments = sorted(b.payments.all(), key=lambda p: (p.received_at, p.pk))
+    applied = [p for p in payments if p.outcome in ("applied", "late_confirmed")]
+    payment = (applied or payments or [None])[0]
     return {
         "code": b.code,
         "applicant_id": b.applicant_id,
@@ -51,21 +65,16 @@ def _booking_data(b: Booking) -> dict:
         "reschedule_count": b.reschedule_count,
         "created_at": iso(b.created_at),
         "updated_at": iso(b.updated_at),
-        "payment": None
-        if payment is None
-        else {
-            "billing_code": payment.billing_code,
-            "amount": payment.amount,
-            "paid_at": iso(payment.paid_at),
-            "received_at": iso(payment.received_at),
-        },
+        "payment": None if payment is None else _payment_data(payment),
+        "payments": [_payment_data(p) for p in payments],
     }
 
 
 def export(subject: Subject) -> Exported:
     bookings = list(
         Booking.objects.filter(account=subject.account)
-        .select_related("office", "channel", "payment")
+        .select_related("office", "channel")
+        .prefetch_related("payments")
         .order_by("created_at", "id")
     )
     return Exported(

@@ -126,9 +126,12 @@ class PaymentNoticeIn(Schema):
     billing_code: str
     amount: int
     paid_at: dt.datetime
+    reference: str | None = None
 
 
 class PaymentOut(Schema):
     code: str
     status: str
     application_number: str | None
+    outcome: str
+    reference: str

@@ -25,7 +25,6 @@ from loket.booking.models import (
     Booking,
     BookingStatus,
     IdempotencyRecord,
-    Payment,
     Purpose,
 )
 from loket.capacity import live
@@ -33,8 +32,9 @@ from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput, NotFound
-from loket.identity.nik import normalize_nik
-from loket.notifications.services import build_message, enqueue_message
+from loket.identity import registry
+from loket.identity.nik import parse_nik
+from loket.notifications.services import build_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
 
@@ -293,6 +293,11 @@ def book_appointment(
         full, slot_version = ledger.full_state(slot.pk)
         if full:
             raise ledger.QuotaExhausted()
+    # Only the person the NIK belongs to (name and birth date as the registry holds them).
+    nik = parse_nik(
+        applicant.nik, declared_birth_date=applicant.birth_date, today=clock.local_today(tz)
+    ).nik
+    registry.verify_person(nik=nik, name=applicant.name, birth_date=applicant.birth_date)
     now = clock.now()
     try:
         with transaction.atomic():
@@ -365,13 +370,19 @@ def book_appointment(
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
             # The person's own unpaid hold past its deadline must not block them.
-            if _retry and expire_overdue_holds(nik=normalize_nik(applicant.nik)):
+            if _retry and expire_overdue_holds(nik=nik):
                 return book_appointment(**args, _retry=False)
-            raise ActiveBookingExists() from None
+            # Named only to the account holding it; to any other account the same answer as a
+            # mismatch, so nobody learns whether a stranger's NIK has a live booking.
+            if Booking.objects.filter(
+                nik=nik, status__in=ACTIVE_STATUSES, account=account
+            ).exists():
+                raise ActiveBookingExists() from None
+            raise registry.IdentityNotConfirmed() from None
         if live.is_refused_claim(exc):
-            # Another channel holds the person's place; a lapsed one or an overdue hold of
-            # their own gives way once.
-            nik = normalize_nik(applicant.nik)
+            # Another channel holds the person's place (a walk-in, a visit, an emergency case:
+            # a booking of another account is refused above, by its own index, first); a
+            # lapsed one or an overdue hold of their own gives way once.
             if _retry and (live.clear_lapsed(nik=nik) or expire_overdue_holds(nik=nik)):
                 return book_appointment(**args, _retry=False)
             raise live.refusal(nik) from None
@@ -567,82 +578,14 @@ def verify_qr(payload: str) -> Booking:
 
 
 def record_payment(*, body: bytes, signature: str) -> Booking:
-    """Accept the gateway's signed notice and confirm the booking. Idempotent.
+    """Accept the gateway's signed notice: recorded whatever its outcome, the booking confirmed
+    when it can be (see loket.booking.payments). Idempotent. The booking carries the Payment
+    as `last_payment`."""
+    from loket.booking.payments import receive_payment_notice
 
-    Locks: the booking row (select_for_update), then inserts the unique Payment row.
-    """
-    expected = sign_payment_notice(body)
-    if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
-        raise SignatureInvalid()
-    try:
-        notice = json.loads(body)
-        billing_code = str(notice["billing_code"])
-        amount = notice["amount"]
-        paid_at = dt.datetime.fromisoformat(str(notice["paid_at"]).replace("Z", "+00:00"))
-        if not isinstance(amount, int) or isinstance(amount, bool) or paid_at.tzinfo is None:
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput(
-            _(
-                "A payment notice needs billing_code, amount (whole rupiah) and paid_at "
-                "(ISO 8601 with time zone)."
-            )
-        ) from None
-    with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update()
-            .select_related("office", "account")
-            .filter(billing_code=billing_code)
-            .first()
-        )
-        if booking is None:
-            raise BillingCodeUnknown()
-        if amount != booking.amount:
-            raise AmountMismatch()
-        if booking.paid_at is not None:
-            return booking  # the same notice again: already recorded
-        if booking.status != BookingStatus.AWAITING_PAYMENT or paid_at > booking.pay_before:
-            raise BillingCodeExpired()
-        now = clock.now()
-        before = _snapshot(booking)
-        Payment.objects.create(
-            booking=booking,
-            billing_code=billing_code,
-            amount=amount,
-            paid_at=paid_at,
-            received_at=now,
-        )
-        lifecycle.change_status(
-            booking,
-            to=BookingStatus.CONFIRMED,
-            paid_at=paid_at,
-            application_number=domain.application_number(
-                office_code=booking.office.code, day=booking.date, booking_id=booking.pk
-            ),
-        )
-        audit.record(
-            action="booking.paid",
-            obj=booking,
-            actor_label="gateway",
-            office=booking.office,
-            before=before,
-            after=_snapshot(booking),
-        )
-        enqueue_message(
-            dedupe_key=f"booking-paid:{booking.code}",
-            recipient=booking.account.email,
-            subject=gettext("Booking %(code)s is confirmed") % {"code": booking.code},
-            body=gettext(
-                "Your application number is %(number)s. Come on %(date)s between %(start)s and "
-                "%(end)s with your KTP, KK and this proof."
-            )
-            % {
-                "number": booking.application_number,
-                "date": f"{booking.date:%d-%m-%Y}",
-                "start": f"{booking.window_start:%H:%M}",
-                "end": f"{booking.window_end:%H:%M}",
-            },
-        )
+    payment = receive_payment_notice(body=body, signature=signature)
+    booking = payment.booking
+    booking.last_payment = payment
     return booking
 
 

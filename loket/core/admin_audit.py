@@ -17,7 +17,12 @@ _PERSONAL = ("nik", "phone", "password", "email", "caller", "collector", "contac
 
 
 def _personal(field: str) -> bool:
-    return field.endswith("_name") or field == "full_name" or any(p in field for p in _PERSONAL)
+    # "key": a two-factor device's secret.
+    return (
+        field.endswith("_name")
+        or field in ("full_name", "key")
+        or any(p in field for p in _PERSONAL)
+    )
 
 
 def snapshot(obj) -> dict:

@@ -26,6 +26,7 @@ class PersonalDataOut(Schema):
     outreach_participants: list[dict[str, Any]]
     emergency_cases: list[dict[str, Any]]
     release_waiting_room: list[dict[str, Any]]
+    identity_records: list[dict[str, Any]]
     audit_events: list[dict[str, Any]]
 
 

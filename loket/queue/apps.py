@@ -18,3 +18,11 @@ class QueueConfig(AppConfig):
         register_holder("queue", count_places_held)
         personal_data.register(PERSONAL_DATA)
         register_audit_scope(audit_office_ids)
+
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from loket.queue.counter_sign_in import on_logout
+        from loket.queue.staff_session import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="loket.queue.staff_session")
+        user_logged_out.connect(on_logout, dispatch_uid="loket.queue.counter_sign_in")

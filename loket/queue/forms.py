@@ -99,3 +99,20 @@ class LedgerRangeForm(forms.Form):
                     "end", _("Check at most %(n)s days at a time.") % {"n": self.MAX_DAYS}
                 )
         return data
+
+
+class ReleaseNikForm(forms.Form):
+    """The KTP of a person whose NIK another account holds: as printed on the card."""
+
+    nik = forms.CharField(
+        label=_("NIK on the KTP"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Name on the KTP"), max_length=150)
+    birth_date = forms.DateField(
+        label=_("Birth date on the KTP"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ktp_checked = forms.BooleanField(
+        label=_("I have checked the KTP and the person in front of me is its owner")
+    )

@@ -481,3 +481,57 @@ class BapCase(models.Model):
 
     def __str__(self) -> str:
         return f"BAP {self.ticket_id} {self.bap_date}"
+
+
+class CounterSignInEnd(models.TextChoices):
+    SIGNED_OUT = "signed_out", _("signed out")
+    LOGGED_OUT = "logged_out", _("logged out or timed out")
+    TAKEN_OVER = "taken_over", _("taken over")
+    MOVED = "moved", _("signed in to another counter")
+
+
+class CounterSignIn(models.Model):
+    """An officer signed in to a counter: only they operate it until they sign out, their staff
+    session ends, or a supervisor takes over. One open row per counter and one per officer,
+    held by the database."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="sign_ins")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_sign_ins"
+    )
+    started_at = models.DateTimeField(_("signed in at"))
+    # Written at most once a minute by the officer's actions at the counter; a sign-in idle
+    # longer than LOKET_STAFF_IDLE_MINUTES no longer holds the counter.
+    last_active_at = models.DateTimeField(_("last active at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_reason = models.CharField(
+        _("ended by"), max_length=12, choices=CounterSignInEnd.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("counter sign-in")
+        verbose_name_plural = _("counter sign-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(ended_at__isnull=True),
+                name="counter_one_officer_at_a_time",
+            ),
+            models.UniqueConstraint(
+                fields=["officer"],
+                condition=Q(ended_at__isnull=True),
+                name="counter_officer_one_counter_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False, end_reason__in=CounterSignInEnd.values),
+                name="counter_sign_in_end_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} @ {self.counter}"

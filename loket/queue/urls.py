@@ -1,19 +1,32 @@
 from django.urls import path
 
-from loket.queue import views
+from loket.queue import refunds, staff_views, views
 
 app_name = "queue"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("login/", staff_views.StaffLoginView.as_view(), name="login"),
+    path("login/code/", staff_views.login_code, name="login_code"),
+    path("two-factor/", staff_views.two_factor_setup, name="two_factor"),
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("<str:office_code>/desk/", views.desk, name="desk"),
     path("<str:office_code>/desk/check-in/", views.check_in, name="check_in"),
+    path("<str:office_code>/desk/release-nik/", views.release_nik, name="release_nik"),
     path("<str:office_code>/kiosk/", views.kiosk, name="kiosk"),
     path("<str:office_code>/walk-in/", views.walk_in, name="walk_in"),
     path("<str:office_code>/counters/", views.counters, name="counters"),
     path("<str:office_code>/counters/<int:number>/", views.counter_page, name="counter"),
+    path(
+        "<str:office_code>/counters/<int:number>/sign-in/",
+        views.counter_sign_in_view,
+        name="counter_sign_in",
+    ),
+    path(
+        "<str:office_code>/counters/<int:number>/sign-out/",
+        views.counter_sign_out_view,
+        name="counter_sign_out",
+    ),
     path(
         "<str:office_code>/counters/<int:number>/<slug:action>/",
         views.counter_action,
@@ -31,6 +44,7 @@ urlpatterns = [
         name="release_priority",
     ),
     path("<str:office_code>/ledger/", views.ledger, name="ledger"),
+    path("<str:office_code>/refunds/", refunds.refunds_page, name="refunds"),
     path("<str:office_code>/bap/", views.bap_cases, name="bap"),
     path("<str:office_code>/pickup/", views.pickup, name="pickup"),
     path("<str:office_code>/board/", views.board, name="board"),

@@ -9,7 +9,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,13 +23,14 @@ from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.offices.selectors import office_closed_reason
 from loket.outreach import services as outreach
-from loket.queue import bridge, selectors, services
+from loket.queue import bridge, counter_sign_in, nik_release, selectors, services
 from loket.queue.forms import (
     CheckInForm,
     FindBookingForm,
     KioskForm,
     LedgerRangeForm,
     PickupForm,
+    ReleaseNikForm,
     WalkInForm,
 )
 from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
@@ -44,14 +44,6 @@ from loket.queue.permissions import (
     SUPERVISOR_ROLES,
     staff_required,
 )
-
-
-class StaffLoginView(auth_views.LoginView):
-    template_name = "queue/login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self):
-        return reverse("queue:index")
 
 
 class StaffLogoutView(auth_views.LogoutView):
@@ -72,7 +64,10 @@ def index(request):
         # A kiosk account goes straight to its one page.
         return redirect("queue:kiosk", office_code=next(iter(offices)).code)
     rows = [_index_row(office, roles) for office, roles in offices.items()]
-    return render(request, "queue/index.html", {"rows": rows})
+    two_factor = request.user.is_superuser or any(
+        roles & {StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN} for roles in offices.values()
+    )
+    return render(request, "queue/index.html", {"rows": rows, "two_factor": two_factor})
 
 
 def _index_row(office: Office, roles: set[str]) -> dict:
@@ -141,6 +136,35 @@ def _desk_page(request, *, find, arrival, confirm, status=200):
             "recent": selectors.list_today_tickets(office=office, limit=8),
             "closed_today": _closed_today(office),
         },
+        status=status,
+    )
+
+
+@never_cache
+@staff_required(*DESK_ROLES)
+def release_nik(request, office_code):
+    """The KTP's owner is here and another account holds their NIK: release that place."""
+    form = ReleaseNikForm(request.POST or None)
+    released = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            released = nik_release.release_nik(
+                office=request.office,
+                nik=form.cleaned_data["nik"],
+                name=form.cleaned_data["name"],
+                birth_date=form.cleaned_data["birth_date"],
+                officer=request.user,
+            )
+        except DomainError as exc:
+            form.add_error("nik", str(exc))
+            status = 409
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "queue/release_nik.html",
+        {"office": request.office, "form": form, "released": released},
         status=status,
     )
 
@@ -285,6 +309,7 @@ def _counter_context(request, counter: Counter) -> dict:
     nik = ticket.applicant_nik if ticket else ""
     bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
     show_nik = StaffRole.COUNTER in request.staff_roles
+    held = counter_sign_in.current_sign_in(counter)
     needs_bap = ticket is not None and ticket.lane.kind == LaneKind.LOST_DAMAGED and bap is None
     return {
         "bap_days": selectors.list_bap_days(office=counter.office) if needs_bap else [],
@@ -297,6 +322,9 @@ def _counter_context(request, counter: Counter) -> dict:
         "waiting": selectors.list_waiting_for_counter(counter=counter),
         "parked": selectors.list_parked(office=counter.office, counter=counter),
         "stages": Stage.objects.filter(office=counter.office, is_final=False).order_by("order"),
+        "sign_in": held,
+        "signed_in": held is not None and held.officer_id == request.user.pk,
+        "may_take_over": StaffRole.SUPERVISOR in request.staff_roles,
     }
 
 
@@ -304,6 +332,8 @@ def _counter_context(request, counter: Counter) -> dict:
 @staff_required(*COUNTER_ROLES)
 def counter_page(request, office_code, number):
     counter = _counter(request.office, number)
+    if not request.htmx:  # opening the page is activity; the panel's polling is not
+        counter_sign_in.touch(counter=counter, officer=request.user)
     template = "queue/_counter_panel.html" if request.htmx else "queue/counter.html"
     return render(request, template, _counter_context(request, counter))
 
@@ -340,6 +370,8 @@ def counter_action(request, office_code, number, action):
         kwargs["ticket_id"] = int(request.POST["ticket"]) if request.POST["ticket"].isdigit() else 0
     error = None
     try:
+        # Only the officer signed in to this counter operates it.
+        counter_sign_in.require_signed_in(counter=counter, officer=request.user)
         service(**kwargs)
     except DomainError as exc:
         error = str(exc)
@@ -350,6 +382,31 @@ def counter_action(request, office_code, number, action):
     if error:
         messages.error(request, error)
     return redirect("queue:counter", office_code=request.office.code, number=counter.number)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_sign_in_view(request, office_code, number):
+    """Sign in to this counter; a supervisor may take over one held by another officer."""
+    counter = _counter(request.office, number)
+    try:
+        counter_sign_in.sign_in(
+            counter=counter,
+            officer=request.user,
+            take_over=request.POST.get("take_over") == "1",
+            may_take_over=StaffRole.SUPERVISOR in request.staff_roles,
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("queue:counter", office_code=request.office.code, number=counter.number)
+
+
+@require_POST
+@staff_required(*COUNTER_ROLES)
+def counter_sign_out_view(request, office_code, number):
+    counter = _counter(request.office, number)
+    counter_sign_in.sign_out(counter=counter, officer=request.user)
+    return redirect("queue:counters", office_code=request.office.code)
 
 
 @require_POST

@@ -25,6 +25,7 @@ from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, NotFound
+from loket.identity import registry
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState
 from loket.offices.models import Channel
@@ -106,9 +107,15 @@ def join_waitlist(
     if applicant is None:
         raise ApplicantNotFound()
     ledger.ensure_day_slots(channel=channel, day=day)
+    # Only the NIK's owner (as booking checks); a live booking of the NIK is named only to the
+    # account holding it, anyone else gets the identity refusal (see loket.identity.registry).
+    registry.verify_person(nik=applicant.nik, name=applicant.name, birth_date=applicant.birth_date)
     booking_services.expire_overdue_holds(nik=applicant.nik)
-    if Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES).exists():
+    booked = Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES)
+    if booked.filter(account=account).exists():
         raise booking_services.ActiveBookingExists()
+    if booked.exists():
+        raise registry.IdentityNotConfirmed()
     live.check_free(nik=applicant.nik)  # a place in another channel (walk-in, visit...)
     for slot_id in CapacitySlot.objects.filter(
         channel=channel, date=day, used__gte=F("capacity")

@@ -202,3 +202,85 @@ def test_odd_idempotency_keys_never_cause_a_server_error(client, online, auth, k
         **auth,
     )
     assert response.status_code in (201, 400, 422), response.content
+
+
+@pytest.fixture
+def limits_on(settings):
+    """Rate limits switched on, at their real rates, with fresh counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOKET_RATE_LIMITS_ENABLED = True
+    yield
+    cache.clear()
+
+
+def nested(depth: int) -> bytes:
+    return b'{"applicant": ' * depth + b"{}" + b"}" * depth
+
+
+@pytest.mark.parametrize("depth", [40, 1000, 100_000])
+def test_a_deeply_nested_booking_is_422_too_deep_with_limits_on(
+    client, online, auth, limits_on, depth
+):
+    """JSON nested 1,000 deep reached the per-NIK throttle's parser and raised RecursionError
+    (a 500); now it is 422 `too_deep`, with the rate limits on as in production."""
+    response = client.post(
+        "/api/v1/bookings", nested(depth), content_type="application/json", **auth
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "too_deep"
+    assert response.json()["detail"]
+
+
+def test_a_body_over_the_limit_is_json_413(client, online, auth, limits_on, settings):
+    """A 3 MB body answered Django's HTML 400; it is JSON 413 `payload_too_large`."""
+    big = json.dumps({**booking_body(WEDNESDAY), "padding": "x" * 3_000_000}).encode()
+    for url in ["/api/v1/bookings", "/api/v1/auth/token", "/api/v1/payments/notify"]:
+        response = client.post(url, big, content_type="application/json", **auth)
+        assert response.status_code == 413, (url, response.content[:200])
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_body_over_the_limit_without_declared_length_is_json_413(client, online, auth, settings):
+    """The limit read while parsing (a body larger than the setting) is the same JSON 413."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = json.dumps({**booking_body(WEDNESDAY), "padding": "x" * 5000}).encode()
+    from loket.core.json_body import PayloadTooLarge
+
+    response = client.post("/api/v1/bookings", big, content_type="application/json", **auth)
+    assert response.status_code == 413
+    assert response.json()["code"] == PayloadTooLarge.code
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/v1/no-such-endpoint", 404),
+        ("delete", "/api/v1/bookings", 405),
+        ("put", "/api/v1/auth/token", 405),
+    ],
+)
+def test_errors_outside_the_operations_are_json(client, db, method, path, status):
+    """An unknown API URL or method is JSON {code, detail} too, never Django's HTML page."""
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] and body["detail"]
+
+
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+def test_malformed_bodies_with_rate_limits_on(client, existing, auth, limits_on, name):
+    """The hostile-input run again with the rate limits on: the throttles read the bodies
+    first (the per-NIK one parses it), and still nothing is a 500; 429 is JSON too."""
+    url, valid = ENDPOINTS[name]
+    raws = [*GARBAGE, nested(1000), nested(50)]
+    problems = []
+    for raw in raws:
+        problem = check(
+            client, url.format(code=existing.code), raw, strict=name != "cancel", **auth
+        )
+        if problem:
+            problems.append(f"{raw[:30]!r}: {problem}")
+    assert not problems, "\n".join(problems[:40])

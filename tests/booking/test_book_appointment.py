@@ -196,9 +196,12 @@ def test_one_nik_holds_one_active_booking(online, account):
 
 
 def test_one_nik_cannot_be_booked_from_two_accounts(online, account, other_account):
-    """Another account booking the same NIK is refused too."""
+    """Another account booking the same NIK is refused too, with the answer a mismatch gets
+    (identity_not_confirmed): it does not learn that the NIK has a live booking."""
+    from loket.identity.registry import IdentityNotConfirmed
+
     book(account, online)
-    with pytest.raises(services.ActiveBookingExists):
+    with pytest.raises(IdentityNotConfirmed):
         book(other_account, online, day=THURSDAY)
     assert not Applicant.objects.filter(account=other_account).exists()
     assert_ledger_matches_bookings()

@@ -79,6 +79,7 @@ def test_applicant_pages(page, demo, now):
     for path in (
         "/accounts/family/",
         "/accounts/family/add/",
+        "/accounts/devices/",
         "/book/",
         "/book/KRW/",
         "/book/KRW/online/",
@@ -127,6 +128,9 @@ def test_office_day_pages(page, demo):
         "/office/KRW/counters/1/",
         "/office/KRW/supervisor/",
         "/office/KRW/ledger/",
+        "/office/KRW/refunds/",
+        "/office/KRW/desk/release-nik/",
+        "/office/two-factor/",
         "/office/KRW/bap/",
         "/office/KRW/pickup/",
         "/office/KRW/board/",

@@ -207,8 +207,11 @@ def test_a_call_appears_and_is_spoken_on_the_board_within_two_seconds(
 
         counter = open_page(officer)
         counter.goto("/office/KRW/counters/3/")
+        counter.locator("#counter-sign-in button").click()  # only the signed-in officer calls
+        call_next = counter.locator("#counter-panel button[accesskey='n']")
+        call_next.wait_for()
         started = time.monotonic()
-        counter.locator("#counter-panel button.button--big").click()
+        call_next.click()
         # Locator waits, not wait_for_function: the enforced CSP forbids Playwright's eval.
         board.locator("#now-ticket", has_text="A012").wait_for(timeout=5_000)
         elapsed = time.monotonic() - started

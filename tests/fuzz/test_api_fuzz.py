@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from tests.fuzz.conftest import fresh_limits
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -73,6 +74,7 @@ def known_undocumented(request):
 def test_api_never_fails_and_answers_as_documented(case, fuzz_auth):
     """No input the schema allows makes the server fail, and each answer's content type and
     body match the schema for its status."""
+    fresh_limits()
     case.call_and_validate(
         headers=fuzz_auth,
         checks=[not_a_server_error, content_type_conformance, response_schema_conformance],
@@ -84,4 +86,5 @@ def test_api_never_fails_and_answers_as_documented(case, fuzz_auth):
 @pytest.mark.django_db
 def test_api_documents_every_status_it_answers(case, fuzz_auth, known_undocumented):
     """Every status code the API answers is documented for the operation."""
+    fresh_limits()
     case.call_and_validate(headers=fuzz_auth, checks=[not_a_server_error, status_code_conformance])

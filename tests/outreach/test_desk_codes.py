@@ -49,8 +49,8 @@ def participant(office, coordinator, team):
 
 def test_the_desk_finds_an_emergency_case_and_checks_it_in(client, case, desk):
     """A DR code typed at the desk shows the case (NIK masked); the KTP's NIK issues D001."""
-    client.force_login(desk)
     with on(TOMORROW):
+        client.force_login(desk)  # on that day (staff sessions time out)
         found = client.get(reverse("queue:desk", args=["KRW"]), {"code": case.code.lower()})
         body = found.content.decode()
         assert found.status_code == 200
@@ -68,8 +68,8 @@ def test_the_desk_finds_an_emergency_case_and_checks_it_in(client, case, desk):
 
 def test_a_wrong_nik_for_a_case_is_shown_beside_the_field(client, case, desk):
     """The NIK mismatch is reported on the case's card; no ticket is issued."""
-    client.force_login(desk)
     with on(TOMORROW):
+        client.force_login(desk)  # on that day (staff sessions time out)
         wrong = client.post(
             reverse("queue:check_in", args=["KRW"]),
             {"code": case.code, "nik": "3215010101900009"},
@@ -96,8 +96,8 @@ def test_the_desk_checks_an_eazy_passport_participant_in_on_the_visit_day(
     client, participant, desk
 ):
     """An EP code at the desk gives the participant a ticket in the mobile-site lane."""
-    client.force_login(desk)
     with on(VISIT):
+        client.force_login(desk)  # on that day (staff sessions time out)
         found = client.get(reverse("queue:desk", args=["KRW"]), {"code": participant.code})
         body = found.content.decode()
         assert participant.name in body and "Check the Eazy Passport participant" in body
@@ -146,8 +146,8 @@ def test_a_case_of_another_office_is_not_found_here(client, case, office):
     other = Office.objects.create(code="BDG", name="Kantor Imigrasi Bandung")
     queue.ensure_office_queue(office=other)
     officer = make_staff("meja-bdg@contoh.id", other, StaffRole.DESK)
-    client.force_login(officer)
     with on(TOMORROW):
+        client.force_login(officer)  # on that day (staff sessions time out)
         response = client.get(reverse("queue:desk", args=["BDG"]), {"code": case.code})
         assert "No emergency case at this office" in response.content.decode()
         with pytest.raises(bridge.EmergencyCaseNotFound):

@@ -169,9 +169,9 @@ def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(
         location="Kantor",
         quota=30,
     )
-    client.force_login(desk)
     url = reverse("outreach:staff_occurrence", args=[day.pk])
     with clock.frozen_at(dt.datetime(2026, 12, 5, 8, 0, tzinfo=dt.UTC)):
+        client.force_login(desk)  # on that day (staff sessions time out)
         page = client.get(url).content.decode()
         assert 'value="walk_in"' in page and 'value="cancel"' not in page
         admitted = client.post(url, {"action": "walk_in", "walk_in-name": "Ani"})

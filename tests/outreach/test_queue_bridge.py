@@ -196,6 +196,7 @@ def test_the_desk_checks_a_participant_in_on_the_page(client, office, approved_v
     url = reverse("outreach:check_in")
     assert client.get(reverse("outreach:staff_requests")).status_code == 403
     with on(VISIT):
+        client.force_login(desk)  # the visit's day: a new session (staff sessions time out)
         page = client.post(
             url, {"office": "KRW", "code": participant.code, "nik": participant.nik}
         ).content.decode()

@@ -28,6 +28,12 @@ PAGES = {
 }
 
 
+def sign_in_counter(client, number: int):
+    """Sign the logged-in officer in to a counter (only they may then operate it)."""
+    response = client.post(reverse("queue:counter_sign_in", args=["KRW", number]))
+    assert response.status_code == 302
+
+
 def login(client, user):
     client.force_login(user)
     return client
@@ -84,8 +90,8 @@ def test_login_page_logs_staff_in(client, desk):
 
 def test_desk_checks_a_booking_in(client, booking, desk):
     """Typing the application number finds the booking; the KTP's NIK checks it in."""
-    login(client, desk)
     with clock.frozen_at(AT_9_10):
+        login(client, desk)
         found = client.get(
             reverse("queue:desk", args=["KRW"]), {"code": booking.application_number}
         )
@@ -137,6 +143,7 @@ def test_counter_page_calls_and_completes(client, queue_office, desk, officer, n
         office=queue_office, lane_kind="priority", name="Pak Tua", nik=nik, officer=desk
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     page = client.get(reverse("queue:counter", args=["KRW", 1]))
     assert "Pak Tua" not in page.content.decode()
     called = client.post(
@@ -178,6 +185,7 @@ def test_park_and_return_from_the_counter_page(client, queue_office, desk, offic
         officer=desk,
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     client.post(reverse("queue:counter_action", args=["KRW", 1, "call"]))
     client.post(reverse("queue:counter_action", args=["KRW", 1, "park"]))
     page = client.get(reverse("queue:counter", args=["KRW", 1])).content.decode()
@@ -245,6 +253,7 @@ def test_pickup_page_hands_a_passport_over(client, booking, desk, officer):
     assert "Pemohon 1" in client.get(url).content.decode()
     issuance = booking.ticket.issuance
     with clock.frozen_at(AT_9_10 + dt.timedelta(days=6)):
+        login(client, desk)  # six days later: a new session (staff sessions time out)
         response = client.post(url, {"issuance": issuance.pk, "picked_up_by": "applicant"})
     assert response.status_code == 302
     issuance.refresh_from_db()
@@ -310,6 +319,7 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
         officer=desk,
     )
     login(client, officer)
+    sign_in_counter(client, 1)
     client.post(reverse("queue:counter_action", args=["KRW", 1, "call"]))
     page = client.get(reverse("queue:counter", args=["KRW", 1])).content.decode()
     assert 'name="bap_date"' in page
@@ -326,6 +336,7 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
     )
     assert "notice--error" in bad.content.decode()
     with clock.frozen_at(AT_9_10):
+        login(client, officer)  # days later: a new session (staff sessions time out)
         listing = client.get(reverse("queue:bap", args=["KRW"])).content.decode()
         assert "Hilang Paspor" in listing
         approved = client.post(

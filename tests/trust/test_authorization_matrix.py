@@ -60,17 +60,23 @@ PAGES = {
     "queue:index": ({}, logged_in()),
     "queue:login": ({}, public()),
     "queue:logout": ({}, public()),
+    "queue:login_code": ({}, public()),  # without a pending log-in: back to the login page
+    "queue:two_factor": ({}, staff_at_office(S, A, other_office=OK)),
     "queue:desk": (OFFICE, staff_at_office(D, S)),
     "queue:check_in": (OFFICE, staff_at_office(D, S)),
+    "queue:release_nik": (OFFICE, staff_at_office(D, S)),
     "queue:kiosk": (OFFICE, staff_at_office(K, D, S)),
     "queue:walk_in": (OFFICE, staff_at_office(D, S)),
     "queue:counters": (OFFICE, staff_at_office(C, S)),
     "queue:counter": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
     "queue:counter_action": ({**OFFICE, "number": 1, "action": "call"}, staff_at_office(C, S)),
+    "queue:counter_sign_in": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
+    "queue:counter_sign_out": ({**OFFICE, "number": 1}, staff_at_office(C, S)),
     "queue:return_ticket": ({**OFFICE, "ticket_id": 999999}, staff_at_office(C, S, D)),
     "queue:supervisor": (OFFICE, staff_at_office(S, A)),
     "queue:release_priority": (OFFICE, staff_at_office(S, A)),
     "queue:ledger": (OFFICE, staff_at_office(S, A)),
+    "queue:refunds": (OFFICE, staff_at_office(S, A)),
     "queue:bap": (OFFICE, staff_at_office(C, S)),
     "queue:pickup": (OFFICE, staff_at_office(D, C, S)),
     "queue:board": (OFFICE, public()),
@@ -114,6 +120,9 @@ PAGES = {
     "web:password_reset_complete": ({}, public()),
     "web:applicants": ({}, logged_in()),
     "web:close_account": ({}, logged_in()),
+    "accounts:devices": ({}, logged_in()),
+    "accounts:revoke_device": ({"token_id": 999999}, logged_in()),
+    "accounts:revoke_all_devices": ({}, logged_in()),
     "web:applicant_add": ({}, logged_in()),
     "web:applicant_edit": ({"pk": 999999}, logged_in()),
     "web:applicant_remove": ({"pk": 999999}, logged_in()),
@@ -214,11 +223,17 @@ API = {
     "POST /me/close": bearer_any(),  # an empty body: 422, nobody's account is closed
     "POST /release/join": bearer_any(),
     "GET /release/place": bearer_any(),
+    "GET /auth/tokens": bearer_any(),
+    "GET /payments/refunds": bearer_staff_at_office(S, A),
+    "DELETE /auth/tokens/{token_id}": bearer_any(),
+    # Last: it revokes the caller's token.
+    "POST /auth/logout": bearer_any(),
 }
 
 
 # Operations that name the office in the query or the body: the matrix asks about KRW.
 API_QUERY = {
+    "GET /payments/refunds": "?office=KRW",
     "GET /reports/figures": "?office=KRW&period=month&date=2026-12-01",
     "GET /reports/figures/{key}": "?office=KRW&period=month&date=2026-12-01",
     "GET /reports/planner/office": "?office=KRW",
@@ -363,7 +378,13 @@ def test_api_matrix(principals):
     """Every cell of the API matrix, with the caller's bearer token and an empty body."""
     failures = []
     client = Client()
-    fill = {"code": "NOPE", "applicant_id": "999999", "day_id": "999999", "entry_id": "999999"}
+    fill = {
+        "code": "NOPE",
+        "token_id": "999999",
+        "applicant_id": "999999",
+        "day_id": "999999",
+        "entry_id": "999999",
+    }
     fill["key"] = "purposes"
     for principal, user in principals.items():
         token = _token_for(principal, user)

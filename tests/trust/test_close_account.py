@@ -55,9 +55,7 @@ def test_an_active_booking_keeps_the_account_open(client, account, online):
     assert AuditEvent.objects.filter(action="account.closed", object_id=str(user.pk)).exists()
     # The old token and the old password no longer open anything.
     assert client.get("/api/v1/me/data", **auth).status_code == 401
-    again = post_json(
-        client, "/api/v1/auth/token", {"email": account.email, "password": PASSWORD}
-    )
+    again = post_json(client, "/api/v1/auth/token", {"email": account.email, "password": PASSWORD})
     assert again.status_code == 401
 
 

@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
+from loket.accounts.services import save_applicant
 from loket.booking.models import BookingStatus
 from loket.booking.services import (
     ActiveBookingExists,
@@ -220,7 +222,8 @@ def test_raising_capacity_offers_the_new_places_in_order(online, full_day, waite
 def test_a_person_who_booked_elsewhere_is_skipped(online, full_day, waiters, account):
     """Someone in line who meanwhile booked another day is passed over, keeping their entry."""
     a, b = waiters
-    other = book(a.account, online, day=FRIDAY, applicant=person(dt.date(1990, 1, 1), serial=11))
+    same = person(dt.date(1990, 1, 1), serial=11, name="Pemohon 11")  # as on the list
+    other = book(a.account, online, day=FRIDAY, applicant=same)
     cancel_booking(account=account, code=full_day.code)
     assert refreshed(a).status == EntryStatus.WAITING
     assert refreshed(b).status == EntryStatus.OFFERED
@@ -306,3 +309,25 @@ def test_the_waiting_list_refuses_what_booking_refuses(online, change):
         join_waitlist(account=account, applicant_id=applicant.pk, **args)
     assert type(waitlist_refusal.value) is type(booking_refusal.value)
     assert str(waitlist_refusal.value) == str(booking_refusal.value)
+
+
+def test_a_stranger_s_waitlist_join_does_not_reveal_a_live_booking(online, full_day):
+    """Another account adding the same NIK (any name) to its family list and joining the
+    waiting list is told only that the identity is not confirmed, as for a wrong name."""
+    from loket.identity.registry import IdentityNotConfirmed
+
+    stranger = new_account(8)
+    booked = full_day.applicant
+    with transaction.atomic():
+        same_person = save_applicant(
+            account=stranger,
+            nik=booked.nik,
+            name=booked.name,
+            birth_date=booked.birth_date,
+            sex=booked.sex,
+            phone="081234567890",
+            domicile_regency="3215",
+            today=dt.date(2026, 12, 1),
+        )
+    with pytest.raises(IdentityNotConfirmed):
+        join(stranger, online, same_person)

@@ -311,6 +311,11 @@ def simulate_payment(request, code: str):
     if not demo_payments_enabled():
         raise Http404
     b = _account_booking(request, code)
+    if b.status != "awaiting_payment" or clock.now() > b.pay_before:
+        # Like the real gateway, the simulator takes no payment for an expired billing code
+        # (a payment that still arrives is recorded: see loket.booking.payments).
+        messages.error(request, str(booking.BillingCodeExpired()))
+        return redirect("web:pay", code=b.code)
     body = json.dumps(
         {"billing_code": b.billing_code, "amount": b.amount, "paid_at": clock.now().isoformat()}
     ).encode()

@@ -81,7 +81,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("booking", "0002_booking_event"),
+        ("booking", "0003_booking_event"),
         ("core", "0001_initial"),
     ]
 

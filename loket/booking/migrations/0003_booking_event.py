@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0001_initial'),
+        ('booking', '0002_payment_outcomes'),
         ('offices', '0003_bap_channel_for_each_office'),
     ]
 

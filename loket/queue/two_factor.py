@@ -1,0 +1,90 @@
+"""Two-factor login (TOTP, django-otp) for supervisors, office administrators and superusers.
+
+Turned on by the officer from the setup page (a secret shown as text and QR code, confirmed
+with a first code); from then on the staff login asks for a code after the password, and any
+session without it is ended (see staff_session). Turned off with a current code, or by an
+administrator deleting the device in the admin (a lost phone). Every change is audited.
+"""
+
+import segno
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from loket.core import audit
+from loket.core.errors import DomainError, PermissionDenied
+from loket.queue.models import StaffMembership, StaffRole
+
+# Who may turn two-factor login on for their own account.
+TWO_FACTOR_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
+
+
+class CodeWrong(DomainError):
+    code = "otp_code_wrong"
+    status = 400
+    message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
+
+
+def may_use_two_factor(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return StaffMembership.objects.filter(user=user, role__in=TWO_FACTOR_ROLES).exists()
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The account's unconfirmed device (its secret shown on the setup page), made once."""
+    if not may_use_two_factor(user):
+        raise PermissionDenied()
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Loket", confirmed=False)
+    return device
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The secret in base32, in groups of four, for typing into an app."""
+    import base64
+
+    b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(b32[i : i + 4] for i in range(0, len(b32), 4))
+
+
+def qr_data_uri(device: TOTPDevice) -> str:
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=4)
+
+
+def verify(device: TOTPDevice, code: str) -> bool:
+    """Whether `code` is the device's current code (django-otp throttles repeated failures)."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())[:8]
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        return bool(code) and device.verify_token(code)
+
+
+def turn_on(*, user, code: str) -> TOTPDevice:
+    """Confirm the pending device with its first code: two-factor login is on from now."""
+    device = pending_device(user)
+    if not verify(device, code):
+        raise CodeWrong()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        audit.record(action="staff.two_factor_on", obj=user, actor=user)
+    return device
+
+
+def turn_off(*, user, code: str) -> None:
+    device = confirmed_device(user)
+    if device is None:
+        return
+    if not verify(device, code):
+        raise CodeWrong()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        audit.record(action="staff.two_factor_off", obj=user, actor=user)
