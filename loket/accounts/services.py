@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.holders import applicant_holders
 from loket.accounts.models import ApiToken, Applicant, EmailVerification, User, password_stamp
-from loket.core import audit, clock
+from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
@@ -406,8 +406,6 @@ def _lock_account_applicants(account: User) -> list[Applicant]:
     account would re-check only the account row after the wait and miss that applicant.)
     PostgreSQL: both statements in one round trip; elsewhere the ORM's two.
     """
-    from loket.booking import fastsql
-
     if not fastsql.enabled(Applicant):
         User.objects.select_for_update().filter(pk=account.pk).first()
         return list(Applicant.objects.filter(account=account))
@@ -431,18 +429,15 @@ def _add_applicant(applicant: Applicant, *, actor: User) -> None:
 
     PostgreSQL: one statement (the audit row's object id is the new applicant's id).
     """
-    from loket.booking import fastsql
-
     if not fastsql.enabled(Applicant):
         applicant.save(force_insert=True)
         audit.record(action="applicant.added", obj=applicant, actor=actor)
         return
     connection = connections[router.db_for_write(Applicant)]
     insert = fastsql.row_insert(Applicant)
-    event = fastsql.audit_event(
-        action="applicant.added", obj=applicant, actor=actor, at=clock.now()
-    )
-    event.object_id = ""  # the new applicant's id, filled in by the statement
+    # The new applicant's id is the audit row's object id, filled in by the statement.
+    event = audit.build(action="applicant.added", obj=applicant, actor=actor)
+    event.object_id = ""
     audit_insert = fastsql.row_insert(type(event), returning_pk=False)
     overrides = {"object_id": 'new_applicant."id"::text'}
     sql = (

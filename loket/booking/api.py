@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 
 from django.db import transaction
 from ninja import Header, Router, Status
@@ -23,7 +22,7 @@ from loket.booking.selectors import list_account_bookings
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.core.json_body import parse_json_body
-from loket.identity.nik import mask_nik
+from loket.identity.nik import mask_nik, normalize_nik
 
 router = Router(tags=["bookings"])
 applicants_router = Router(tags=["accounts"])
@@ -84,8 +83,8 @@ class NikRateLimit(RateLimit):
 
     def get_cache_key(self, request) -> str | None:
         try:
-            # Digits only, as the NIK is read when booking: spaces cannot make a new key.
-            nik = re.sub(r"\D", "", str(parse_json_body(request)["applicant"]["nik"]))[:16]
+            # The NIK as booking reads it (normalize_nik): spaces cannot make a new key.
+            nik = normalize_nik(str(parse_json_body(request)["applicant"]["nik"]))[:16]
         except (ValueError, KeyError, TypeError, DomainError):
             # Not a booking body (too large, too deep, not JSON): the parser answers it.
             return None

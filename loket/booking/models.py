@@ -239,3 +239,53 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class BookingEventKind(models.TextChoices):
+    """What happened to a booking (the status it moved to, or a move of its place)."""
+
+    CONFIRMED = "confirmed", _("paid and confirmed")
+    CHECKED_IN = "checked_in", _("checked in")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired (unpaid)")
+    NO_SHOW = "no_show", _("no-show")
+    MOVED = "moved", _("moved to another date or window")
+
+
+class BookingEvent(models.Model):
+    """Append-only typed facts of each booking, written by the lifecycle in the transaction of
+    the change (booking.lifecycle): what reports count, instead of audit action strings. A
+    booking's creation is its own row (Booking.created_at, channel, date).
+    `date` is the appointment day after the change (for a move: the new day; `from_date` the
+    old one)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey("offices.Channel", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=BookingEventKind.choices)
+    from_status = models.CharField(max_length=16, choices=BookingStatus.choices)
+    at = models.DateTimeField(db_index=True)
+    date = models.DateField()
+    from_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["office", "kind", "at"], name="booking_event_office_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=BookingEventKind.values), name="booking_event_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_status__in=BookingStatus.values),
+                name="booking_event_from_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="moved", from_date__isnull=False)
+                | (~Q(kind="moved") & Q(from_date__isnull=True)),
+                name="booking_event_moved_has_from_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.booking_id}"

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from loket.booking import numbers
+from loket.booking import lifecycle, numbers
 from loket.booking.models import (
     APPLIED_OUTCOMES,
     Booking,
@@ -203,14 +203,14 @@ def _confirm_expired_hold(booking: Booking, notice: Notice) -> tuple[str, str]:
 
 
 def _confirm(booking: Booking, notice: Notice, *, from_status: str) -> None:
-    from loket.booking.services import _snapshot, _transition, qr_payload
+    from loket.booking.services import _snapshot, qr_payload
 
     before = _snapshot(booking)
     number = numbers.issue_application_number(office=booking.office)
-    if not _transition(
+    if not lifecycle.change_status(
         booking,
         to=BookingStatus.CONFIRMED,
-        allowed_from=[from_status],
+        from_status=from_status,
         paid_at=notice.paid_at,
         application_number=number,
     ):

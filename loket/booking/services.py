@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.accounts.services import save_applicant
-from loket.booking import config_cache, domain, fastsql
+from loket.booking import config_cache, domain, lifecycle
 from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
@@ -26,19 +26,17 @@ from loket.booking.models import (
     IdempotencyRecord,
     Purpose,
 )
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
-from loket.core import audit, clock
+from loket.core import audit, clock, fastsql
 from loket.core.errors import DomainError, InvalidInput, NotFound
-from loket.core.models import AuditEvent
 from loket.identity import registry
 from loket.identity.nik import parse_nik
 from loket.notifications import texts
-from loket.notifications.models import OutboxMessage
-from loket.notifications.services import enqueue_message
+from loket.notifications.services import build_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
-from loket.waitlist.hooks import offer_freed_place
 
 QR_SALT = "loket.booking.qr"
 # Choices' .values builds a new list on every use.
@@ -185,7 +183,27 @@ class ApplicantData:
     married: bool = False
 
 
-def _check_day(channel: Channel, day: dt.date) -> None:
+def check_bookable(
+    *, channel: Channel, day: dt.date, application_type: str, purpose: str, passport_type: str
+) -> None:
+    """The one set of checks before a place is asked for online (booking, the waiting list):
+    the channel, the application, then the day. Raises the first that fails; no writes."""
+    if not channel.is_bookable_online:
+        raise ChannelNotBookable()
+    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
+        raise WalkInOnly()
+    if application_type not in channel.application_types:
+        raise ApplicationTypeNotOffered()
+    if purpose not in _PURPOSES:
+        raise InvalidInput(_("Choose a purpose of travel from the list."))
+    if passport_type not in _PASSPORT_TYPES:
+        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    check_bookable_day(channel=channel, day=day)
+
+
+def check_bookable_day(*, channel: Channel, day: dt.date) -> None:
+    """Whether `day` is open for booking in `channel` (past, too soon, closed, not released,
+    beyond the horizon each raise their own error)."""
     plan = config_cache.day_plan(channel, day)
     state = plan.state(day)
     if state == DayState.OPEN:
@@ -225,20 +243,6 @@ def _snapshot(booking: Booking) -> dict:
     }
 
 
-def _transition(booking: Booking, *, to: str, allowed_from: list[str], **fields) -> bool:
-    """Move a booking's status if it is still in `allowed_from`: one conditional UPDATE."""
-    now = clock.now()
-    updated = Booking.objects.filter(pk=booking.pk, status__in=allowed_from).update(
-        status=to, updated_at=now, **fields
-    )
-    if updated:
-        booking.status = to
-        booking.updated_at = now
-        for k, v in fields.items():
-            setattr(booking, k, v)
-    return bool(updated)
-
-
 def book_appointment(
     *,
     account: User,
@@ -274,18 +278,14 @@ def book_appointment(
         "applicant": applicant,
         "held_slot_id": held_slot_id,
     }
-    if not channel.is_bookable_online:
-        raise ChannelNotBookable()
-    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
-        raise WalkInOnly()
-    if application_type not in channel.application_types:
-        raise ApplicationTypeNotOffered()
-    if purpose not in _PURPOSES:
-        raise InvalidInput(_("Choose a purpose of travel from the list."))
-    if passport_type not in _PASSPORT_TYPES:
-        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    check_bookable(
+        channel=channel,
+        day=day,
+        application_type=application_type,
+        purpose=purpose,
+        passport_type=passport_type,
+    )
     tz = channel.office.time_zone
-    _check_day(channel, day)
     if held_slot_id is not None:
         slot = CapacitySlot.objects.get(pk=held_slot_id, channel=channel, date=day)
     else:
@@ -382,6 +382,13 @@ def book_appointment(
             ).exists():
                 raise ActiveBookingExists() from None
             raise registry.IdentityNotConfirmed() from None
+        if live.is_refused_claim(exc):
+            # Another channel holds the person's place (a walk-in, a visit, an emergency case:
+            # a booking of another account is refused above, by its own index, first); a
+            # lapsed one or an overdue hold of their own gives way once.
+            if _retry and (live.clear_lapsed(nik=nik) or expire_overdue_holds(nik=nik)):
+                return book_appointment(**args, _retry=False)
+            raise live.refusal(nik) from None
         raise
     except ledger.QuotaExhausted:
         if held_slot_id is None:
@@ -396,57 +403,40 @@ def book_appointment(
 def _write_booking(
     booking: Booking, *, actor: User, message: dict, take_slot_id: int | None
 ) -> bool:
-    """INSERT the booking, its `booking.created` audit row and its outbox message, then take
-    the place in `take_slot_id` (if given) by the ledger's conditional UPDATE, last, so the
-    hot slot row is locked only until the commit. False: no place was free.
+    """INSERT the booking, its `booking.created` audit row, its outbox message and the
+    person's live-place claim (loket.capacity.live: an IntegrityError if another channel holds
+    it), then take the place in `take_slot_id` (if given) by the ledger's conditional UPDATE,
+    last, so the hot slot row is locked only until the commit. False: no place was free.
 
-    PostgreSQL: the four statements go in one round trip (loket.booking.fastsql), in this
-    order, in the caller's transaction; elsewhere the ORM's statements one by one.
+    Each row comes from its own builder; PostgreSQL gets the five statements in one round
+    trip (loket.core.fastsql.Batch), in this order, in the caller's transaction; other
+    databases the ORM's statements one by one.
     """
-    event = {
-        "action": "booking.created",
-        "obj": booking,
-        "actor": actor,
-        "office": booking.office,
-        "after": _snapshot(booking),
-    }
-    if not fastsql.enabled(Booking):
-        booking.save(force_insert=True)
-        audit.record(**event)
-        enqueue_message(**message)
-        return take_slot_id is None or ledger.try_take_place(slot_id=take_slot_id)
-    connection = connections[router.db_for_write(Booking)]
-    booking_insert = fastsql.row_insert(Booking)
-    audit_insert = fastsql.row_insert(AuditEvent, returning_pk=False)
-    outbox_insert = fastsql.row_insert(OutboxMessage, ignore_conflicts=True, returning_pk=False)
-    now = clock.now()
-    # The rows audit.record and enqueue_message write, with the same fields.
-    outbox = OutboxMessage(
-        channel=OutboxMessage.Channel.EMAIL,
-        recipient=message["recipient"],
-        subject=message["subject"][:200],
-        body=message["body"],
-        dedupe_key=message["dedupe_key"][:120],
-        created_at=now,
-        next_attempt_at=now,
+    batch = fastsql.Batch(Booking)
+    batch.insert(booking, returning_pk=True)
+    batch.insert(
+        audit.build(
+            action="booking.created",
+            obj=booking,
+            actor=actor,
+            office=booking.office,
+            after=_snapshot(booking),
+        )
     )
-    statements = [
-        fastsql.Statement(
-            booking_insert.sql(), booking_insert.params(booking, connection), returns_row=True
-        ),
-        fastsql.Statement(
-            audit_insert.sql(),
-            audit_insert.params(fastsql.audit_event(**event, at=now), connection),
-        ),
-        fastsql.Statement(outbox_insert.sql(), outbox_insert.params(outbox, connection)),
-    ]
+    batch.insert(build_message(**message), ignore_conflicts=True)
+    batch.insert(
+        live.new_claim(
+            nik=booking.nik,
+            kind=booking.channel.kind,
+            holder=live.holder_of(booking),
+            office=booking.office,
+            day=booking.date,
+        )
+    )
     if take_slot_id is not None:
-        statements.append(fastsql.Statement(*ledger.take_place_statement(take_slot_id)))
-    results = fastsql.run_batch(Booking, statements)
-    booking.pk = results[0][0][0]
-    booking._state.adding = False
-    booking._state.db = connection.alias
-    return take_slot_id is None or results[-1][1] == 1
+        batch.execute(*ledger.take_place_statement(take_slot_id))
+    counts = batch.run()
+    return take_slot_id is None or counts[-1] == 1
 
 
 def _local(moment: dt.datetime, tz: str) -> str:
@@ -476,14 +466,9 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
         raise BookingNotActive()
     with transaction.atomic():
         before = _snapshot(booking)
-        if not _transition(
-            booking,
-            to=BookingStatus.CANCELLED,
-            allowed_from=[BookingStatus.AWAITING_PAYMENT, BookingStatus.CONFIRMED],
-        ):
+        # The lifecycle gives the place back; the ledger offers it to the waiting list.
+        if not lifecycle.change_status(booking, to=BookingStatus.CANCELLED):
             raise BookingNotActive()
-        ledger.release_place(slot_id=booking.slot_id)
-        offer_freed_place(slot_id=booking.slot_id)
         audit.record(
             action="booking.cancelled",
             obj=booking,
@@ -510,7 +495,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         appointment=booking.date, today=today, min_days_before=channel.reschedule_min_days_before
     ):
         raise RescheduleNotAllowed()
-    _check_day(channel, day)
+    check_bookable_day(channel=channel, day=day)
     new_slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
     if new_slot.pk == booking.slot_id:
         raise SameSlot()
@@ -525,33 +510,11 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         # Moving into a day that is being released goes through its waiting room too.
         pass_gates(account=account, channel=channel, day=day, nik=locked.nik)
         before = _snapshot(locked)
-        old_slot_id = locked.slot_id
-        # Ascending slot id: two reschedules crossing each other cannot deadlock.
-        if new_slot.pk < old_slot_id:
-            if not ledger.try_take_place(slot_id=new_slot.pk):
-                raise ledger.QuotaExhausted()
-            ledger.release_place(slot_id=old_slot_id)
-        else:
-            ledger.release_place(slot_id=old_slot_id)
-            if not ledger.try_take_place(slot_id=new_slot.pk):
-                raise ledger.QuotaExhausted()
-        offer_freed_place(slot_id=old_slot_id)
-        locked.slot = new_slot
-        locked.date = day
-        locked.window_start = new_slot.window_start
-        locked.window_end = new_slot.window_end
-        locked.reschedule_count += 1
-        locked.updated_at = clock.now()
-        locked.save(
-            update_fields=[
-                "slot",
-                "date",
-                "window_start",
-                "window_end",
-                "reschedule_count",
-                "updated_at",
-            ]
-        )
+        # The old place is offered to the waiting list (capacity.events.PlacesFreed).
+        if not lifecycle.move_booking(
+            locked, to_slot=new_slot, reschedule_count=locked.reschedule_count + 1
+        ):
+            raise ledger.QuotaExhausted()
         audit.record(
             action="booking.rescheduled",
             obj=locked,
@@ -582,12 +545,8 @@ def expire_overdue_holds(
     for booking in overdue.select_related("office")[:limit]:
         with transaction.atomic():
             before = _snapshot(booking)
-            if not _transition(
-                booking, to=BookingStatus.EXPIRED, allowed_from=[BookingStatus.AWAITING_PAYMENT]
-            ):
+            if not lifecycle.change_status(booking, to=BookingStatus.EXPIRED):
                 continue
-            ledger.release_place(slot_id=booking.slot_id)
-            offer_freed_place(slot_id=booking.slot_id)
             audit.record(
                 action="booking.expired",
                 obj=booking,

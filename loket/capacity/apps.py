@@ -8,8 +8,22 @@ class CapacityConfig(AppConfig):
     verbose_name = _("Capacity ledger")
 
     def ready(self):
+        from loket.capacity import services
+        from loket.capacity.events import PlacesAdded, PlacesFreed
         from loket.capacity.integrity import find_drift
+        from loket.capacity.live import clear_lapsed_places
+        from loket.core import events
         from loket.core.backup import RestoreCheck, register_restore_check
+        from loket.notifications.jobs import Job, register_job
+
+        # A freed or added place voids the window's full flag.
+        events.listen(PlacesFreed, services.clear_full_on_free)
+        events.listen(PlacesAdded, services.clear_full_on_added)
+
+        # Live places whose day has passed keep a NIK for nothing: the worker clears them.
+        register_job(
+            "clear_live_places", Job(clear_lapsed_places, 25, "{count} lapsed live place(s)")
+        )
 
         def drift_lines() -> list[str]:
             return [f"DRIFT slot {drift.slot_id}: {drift}" for drift in find_drift()]

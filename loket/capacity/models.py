@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from loket.offices.models import ChannelKind
+
 
 class CapacitySlot(models.Model):
     """The ledger: places of one channel, date and arrival window, and how many are taken.
@@ -40,3 +42,36 @@ class CapacitySlot(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.capacity - self.used, 0)
+
+
+class LivePlace(models.Model):
+    """A person's one live place, across every channel (see README, "One person, one live
+    place"): the row exists while the booking, ticket, case or participant place that holds it
+    is live, and the unique NIK refuses a second one. Written only by loket.capacity.live, in
+    the same transaction as the place; a row whose day has passed has lapsed.
+    """
+
+    nik = models.CharField("NIK", max_length=16)
+    channel_kind = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices)
+    holder = models.CharField(_("held by"), max_length=40)
+    office = models.ForeignKey("offices.Office", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        verbose_name = _("live place")
+        verbose_name_plural = _("live places")
+        constraints = [
+            models.UniqueConstraint(fields=["nik"], name="live_place_one_per_nik"),
+            models.UniqueConstraint(fields=["holder"], name="live_place_unique_holder"),
+            models.CheckConstraint(
+                condition=Q(nik__regex=r"^[0-9]{16}$"), name="live_place_nik_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel_kind__in=ChannelKind.values),
+                name="live_place_channel_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.holder

@@ -1,4 +1,10 @@
-"""Ledger writes: a place is taken or freed in one statement, never read-then-written."""
+"""Ledger writes: a place is taken or freed in one statement, never read-then-written.
+
+The ledger is the only writer of `CapacitySlot.used` and `.capacity`: take, free, move, resize.
+Each change that gives places back emits a typed event in the caller's transaction
+(loket.capacity.events); listeners registered in `AppConfig.ready()` clear the full flag
+(here) and offer the place to whoever waits (the waiting list).
+"""
 
 import datetime as dt
 import logging
@@ -9,7 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
+from loket.core import events
 from loket.core.errors import DomainError, NotFound
 from loket.offices.models import Channel
 from loket.offices.selectors import load_channel_plan
@@ -74,10 +82,32 @@ def take_place_statement(slot_id: int) -> tuple[str, list]:
     )
 
 
-def release_place(*, slot_id: int) -> None:
-    """Give one place back (the caller has just ended the booking or hold that held it)."""
-    CapacitySlot.objects.filter(pk=slot_id, used__gt=0).update(used=F("used") - 1)
-    clear_full(slot_id)
+def release_place(*, slot_id: int, reoffer: bool = True) -> None:
+    """Give one place back (the caller has just ended the booking or hold that held it).
+
+    Emits PlacesFreed: the full flag is voided and the place is offered to the waiting list
+    (unless `reoffer` is False: see PlacesFreed).
+    """
+    if CapacitySlot.objects.filter(pk=slot_id, used__gt=0).update(used=F("used") - 1):
+        events.emit(PlacesFreed(slot_id=slot_id, reoffer=reoffer))
+
+
+def move_place(*, from_slot_id: int, to_slot_id: int, reoffer: bool = True) -> bool:
+    """Move one taken place from one slot to another; False (nothing changed) if `to` is full.
+
+    Locks both slots in ascending id (SELECT ... FOR UPDATE), then takes the new place before
+    giving the old one back, so a refusal leaves the ledger as it was.
+    """
+    list(
+        CapacitySlot.objects.select_for_update()
+        .filter(pk__in=[from_slot_id, to_slot_id])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not try_take_place(slot_id=to_slot_id):
+        return False
+    release_place(slot_id=from_slot_id, reoffer=reoffer)
+    return True
 
 
 # The "full" flag: set when the conditional UPDATE found no free place, so later requests for
@@ -151,10 +181,11 @@ def clear_full(slot_id: int) -> None:
     transaction.on_commit(lambda: _bump(slot_id))
 
 
-def set_slot_capacity(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
+def resize_day(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
     """Re-apply the configuration to a materialised day; never below the places already taken.
 
-    Returns the slots that could not shrink to the configured figure.
+    Returns the slots that could not shrink to the configured figure. Emits PlacesAdded (flags
+    voided, new places offered to the waiting list).
     """
     plan = load_channel_plan(channel, day, day)
     short = []
@@ -169,8 +200,50 @@ def set_slot_capacity(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
             if slot is not None:
                 CapacitySlot.objects.filter(pk=slot.pk).update(capacity=F("used"))
                 short.append(slot)
-    for slot_id in CapacitySlot.objects.filter(channel=channel, date=day).values_list(
+    events.emit(PlacesAdded(channel=channel, day=day))
+    return short
+
+
+# Callers from before the ledger owned every resize.
+set_slot_capacity = resize_day
+
+
+def move_unclaimed_places(*, from_channel: Channel, to_channel: Channel, day: dt.date) -> int:
+    """Move every free place of `from_channel` on `day` to `to_channel`'s first window of the
+    day; returns how many moved (0 when none are free or the receiving day has no window).
+
+    Locks `from_channel`'s slots of the day (ascending id), then the receiving slot. Emits
+    PlacesAdded for the receiving day.
+    """
+    ensure_day_slots(channel=from_channel, day=day)
+    ensure_day_slots(channel=to_channel, day=day)
+    with transaction.atomic():
+        slots = list(
+            CapacitySlot.objects.select_for_update()
+            .filter(channel=from_channel, date=day)
+            .order_by("id")
+        )
+        freed = sum(s.capacity - s.used for s in slots)
+        receiving = (
+            CapacitySlot.objects.select_for_update()
+            .filter(channel=to_channel, date=day)
+            .order_by("window_start")
+            .first()
+        )
+        if freed <= 0 or receiving is None:
+            return 0
+        CapacitySlot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("used"))
+        CapacitySlot.objects.filter(pk=receiving.pk).update(capacity=F("capacity") + freed)
+        events.emit(PlacesAdded(channel=to_channel, day=day))
+    return freed
+
+
+def clear_full_on_free(event: PlacesFreed) -> None:
+    clear_full(event.slot_id)
+
+
+def clear_full_on_added(event: PlacesAdded) -> None:
+    for slot_id in CapacitySlot.objects.filter(channel=event.channel, date=event.day).values_list(
         "pk", flat=True
     ):
         clear_full(slot_id)
-    return short

@@ -36,6 +36,19 @@ class NikInfo:
         )
 
 
+def normalize_nik(raw: str | None) -> str:
+    """The one NIK normalisation, used wherever a NIK comes in: whitespace (spaces grouping
+    the digits, a tab or a no-break space from a copied KTP scan, around or inside) is dropped;
+    nothing else is changed (a hyphen, a letter or a non-ASCII digit stays, and `parse_nik` /
+    `is_nik_format` refuse it)."""
+    return "".join(str(raw or "").split())
+
+
+def is_nik_format(nik: str) -> bool:
+    """16 ASCII digits (after normalize_nik): the shape, not the region or date checks."""
+    return bool(_NIK_RE.match(nik))
+
+
 def _birth_candidates(day: int, month: int, yy: int) -> list[dt.date]:
     found = []
     for century in (1900, 2000):
@@ -52,8 +65,8 @@ def parse_nik(raw: str, *, today: dt.date, declared_birth_date: dt.date | None =
     The century is ambiguous in the NIK: the declared birth date decides it; without one,
     the latest date not after `today`.
     """
-    nik = (raw or "").strip().replace(" ", "")
-    if not _NIK_RE.match(nik):
+    nik = normalize_nik(raw)
+    if not is_nik_format(nik):
         raise NikInvalid(_("A NIK has exactly 16 digits."))
     prefix = nik[:6]
     if regions.district(prefix) is None:

@@ -41,21 +41,43 @@ def enqueue_message(
     channel: str = "email",
     qr_payload: str = "",
 ) -> None:
-    now = clock.now()
+    """Queue a message in the caller's transaction; a second one with the same key is dropped."""
     OutboxMessage.objects.bulk_create(
         [
-            OutboxMessage(
-                channel=channel,
+            build_message(
+                dedupe_key=dedupe_key,
                 recipient=recipient,
-                subject=subject[:200],
+                subject=subject,
                 body=body,
+                channel=channel,
                 qr_payload=qr_payload,
-                dedupe_key=dedupe_key[:120],
-                created_at=now,
-                next_attempt_at=now,
             )
         ],
         ignore_conflicts=True,
+    )
+
+
+def build_message(
+    *,
+    dedupe_key: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    channel: str = "email",
+    qr_payload: str = "",
+) -> OutboxMessage:
+    """The outbox row of a message, unsaved: the one builder (insert it ignoring conflicts on
+    its dedupe key, as enqueue_message does)."""
+    now = clock.now()
+    return OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        subject=subject[:200],
+        body=body,
+        qr_payload=qr_payload,
+        dedupe_key=dedupe_key[:120],
+        created_at=now,
+        next_attempt_at=now,
     )
 
 

@@ -3,10 +3,9 @@
 from django.db import transaction
 
 from loket.capacity.models import CapacitySlot
-from loket.capacity.services import set_slot_capacity
+from loket.capacity.services import resize_day
 from loket.core import audit, clock
 from loket.offices.models import Channel
-from loket.waitlist.hooks import offer_free_places
 
 
 def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[CapacitySlot]:
@@ -23,8 +22,8 @@ def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[Capaci
             .distinct()
         )
         for day in sorted(set(days)):
-            short.extend(set_slot_capacity(channel=channel, day=day))
-            offer_free_places(channel=channel, day=day)
+            # The ledger offers new places to the waiting list (PlacesAdded).
+            short.extend(resize_day(channel=channel, day=day))
         audit.record(
             action="channel.configured",
             obj=channel,

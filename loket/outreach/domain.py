@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from loket.core.errors import DomainError
 from loket.identity import regions
-from loket.identity.nik import parse_nik
+from loket.identity.nik import normalize_nik, parse_nik
 
 # --- Recurring service days -------------------------------------------------------------
 
@@ -230,7 +230,7 @@ def _check_row(
         errors.append(
             RowError(line, "birth_date", _("Write the date as YYYY-MM-DD, e.g. 2001-08-17."))
         )
-    nik = values["nik"].replace(" ", "")
+    nik = normalize_nik(values["nik"])
     if birth_date is not None:
         try:
             nik = parse_nik(nik, today=today, declared_birth_date=birth_date).nik

@@ -13,14 +13,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
+from loket.booking import lifecycle
 from loket.booking import services as booking_services
 from loket.booking.models import ACTIVE_STATUSES, Booking
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from loket.identity import regions
-from loket.identity.nik import NikInvalid, parse_nik
+from loket.identity.nik import NikInvalid, normalize_nik, parse_nik
 from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
@@ -47,7 +49,6 @@ from loket.outreach.models import (
 from loket.queue import bridge
 from loket.queue.models import StaffRole
 from loket.queue.services import require_role
-from loket.waitlist.hooks import offer_free_places
 
 DEFAULT_MIN_APPLICANTS = 20
 MAX_PREFERRED_DATES = 3
@@ -60,6 +61,16 @@ class TeamBusy(DomainError):
     code = "team_busy"
     status = 409
     message = _("%(team)s is already planned on %(date)s: %(what)s. Choose another team or day.")
+
+
+class ParticipantsHoldLivePlaces(DomainError):
+    code = "participants_hold_live_places"
+    status = 409
+    message = _(
+        "Some participants already have a passport application in progress (another visit, a "
+        "booking or a walk-in): rows %(rows)s. One person holds one place at a time: take them "
+        "off the list or ask them to finish that one first."
+    )
 
 
 class ChannelDayTaken(DomainError):
@@ -278,8 +289,8 @@ def _set_day_places(*, channel: Channel, day: dt.date, places: int, reason: str)
     CapacityOverride.objects.update_or_create(
         channel=channel, date=day, defaults={"capacity": places, "reason": reason[:200]}
     )
-    ledger.set_slot_capacity(channel=channel, day=day)
-    offer_free_places(channel=channel, day=day)
+    # The ledger offers new places to the waiting list (PlacesAdded).
+    ledger.resize_day(channel=channel, day=day)
 
 
 def _occurrence_label(rule: ServiceDayRule, location: str) -> str:
@@ -525,17 +536,8 @@ def move_occurrence(
             new_slots = list(
                 CapacitySlot.objects.filter(channel=channel, date=day).order_by("window_start")
             )
-            now = clock.now()
             for booking in bookings:
-                target = _take_place_on(new_slots, booking.window_start)
-                ledger.release_place(slot_id=booking.slot_id)
-                Booking.objects.filter(pk=booking.pk).update(
-                    slot=target,
-                    date=day,
-                    window_start=target.window_start,
-                    window_end=target.window_end,
-                    updated_at=now,
-                )
+                target = _move_booking_to(booking, new_slots)
                 audit.record(
                     action="booking.moved_with_service_day",
                     obj=booking,
@@ -577,6 +579,18 @@ def move_occurrence(
     return occurrence
 
 
+def _move_booking_to(booking: Booking, slots: list[CapacitySlot]) -> CapacitySlot:
+    """Move a booking of a moved service day into the new day, its own window first.
+
+    The old day is closing (its places go to 0 next): its freed places are not offered.
+    """
+    ordered = sorted(slots, key=lambda s: (s.window_start != booking.window_start, s.window_start))
+    for slot in ordered:
+        if lifecycle.move_booking(booking, to_slot=slot, reoffer=False):
+            return slot
+    raise ledger.QuotaExhausted()
+
+
 def _take_place_on(slots: list[CapacitySlot], window_start: dt.time) -> CapacitySlot:
     ordered = sorted(slots, key=lambda s: (s.window_start != window_start, s.window_start))
     for slot in ordered:
@@ -604,6 +618,11 @@ def cancel_occurrence(
         if occurrence.status == OccurrenceStatus.CANCELLED:
             raise ServiceDayCancelled()
         before = _occurrence_snapshot(occurrence)
+        # The day closes first (0 places), so the places its bookings free are not offered
+        # to anyone waiting for it; the second resize below brings the ledger down to 0.
+        _set_day_places(
+            channel=occurrence.channel, day=occurrence.date, places=0, reason=gettext("cancelled")
+        )
         bookings = list(_active_bookings(occurrence, occurrence.date))
         for booking in bookings:
             booking_services.cancel_booking(account=booking.account, code=booking.code, actor=actor)
@@ -697,9 +716,14 @@ def book_service_day(
     raise last_error
 
 
-def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -> WalkInAdmission:
+def admit_walk_in(
+    *, occurrence: ServiceDayOccurrence, name: str, actor: User, nik: str = ""
+) -> WalkInAdmission:
     """Give the next walk-in place of a Simpatik day, first come first served.
 
+    With the KTP's `nik`, the place is the person's one live place (capacity.live): refused
+    while they hold another, ended when their ticket is done. The desk's form does not ask
+    for it yet; without it the rule cannot be held for this walk-in.
     Locks: the day's ledger slot (conditional UPDATE), which also serialises the numbering.
     """
     office = occurrence.rule.office
@@ -713,6 +737,10 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Write the applicant's name."))
+    nik = normalize_nik(nik)
+    if nik:
+        nik = parse_nik(nik, today=occurrence.date).nik
+        live.check_free(nik=nik)
     ledger.ensure_day_slots(channel=occurrence.channel, day=occurrence.date)
     slots = list(
         CapacitySlot.objects.filter(channel=occurrence.channel, date=occurrence.date).order_by(
@@ -737,7 +765,14 @@ def admit_walk_in(*, occurrence: ServiceDayOccurrence, name: str, actor: User) -
             office=office,
             after={"number": number, "date": occurrence.date.isoformat()},
         )
-        bridge.issue_simpatik_ticket(admission=admission, officer=actor)
+        live.claim(
+            nik=nik,
+            kind=ChannelKind.SIMPATIK,
+            holder=live.holder_of(admission),
+            office=office,
+            day=occurrence.date,
+        )
+        bridge.issue_simpatik_ticket(admission=admission, officer=actor, nik=nik)
     return admission
 
 
@@ -956,6 +991,23 @@ def approve_outreach_request(
             p.code = p.code or domain.new_code(bridge.PARTICIPANT_CODE_PREFIX, 8)
             p.slot = _take_place_on(slots, first_window)
         OutreachParticipant.objects.bulk_update(participants, ["code", "slot"])
+        # One person, one live place: a participant who holds one elsewhere (another visit,
+        # a booking, a walk-in) stops the approval, by row number.
+        refused = live.claim_many(
+            [
+                live.new_claim(
+                    nik=p.nik,
+                    kind=ChannelKind.OUTREACH,
+                    holder=live.holder_of(p),
+                    office=office,
+                    day=visit_date,
+                )
+                for p in participants
+            ]
+        )
+        if refused:
+            rows = {live.holder_of(p): p.row_number for p in participants}
+            raise ParticipantsHoldLivePlaces(rows=", ".join(str(rows[c.holder]) for c in refused))
         bridge.create_mobile_site(request=locked, counters=team.size, actor=actor)
         audit.record(
             action="outreach_request.approved",
@@ -1191,6 +1243,14 @@ def approve_emergency_case(
                 "area_override",
                 "area_override_reason",
             ]
+        )
+        # One person, one live place: the case holds the NIK's place until it is served.
+        live.claim(
+            nik=locked.nik,
+            kind=ChannelKind.EMERGENCY,
+            holder=live.holder_of(locked),
+            office=office,
+            day=service_date,
         )
         audit.record(
             action="emergency.approved",

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.booking.models import Booking
 from loket.core import audit, clock
 from loket.core.errors import NotFound
+from loket.identity.nik import normalize_nik
 from loket.offices.models import Office
 from loket.outreach.errors import CaseNotApproved, SiteLaneUnavailable
 from loket.outreach.models import (
@@ -62,7 +63,7 @@ def _today(office: Office) -> dt.date:
 
 
 def _same_nik(confirmed: str, nik: str) -> bool:
-    return (confirmed or "").strip().replace(" ", "") == nik
+    return normalize_nik(confirmed) == nik
 
 
 # --- setup ----------------------------------------------------------------------------------
@@ -169,9 +170,10 @@ def issue_emergency_ticket(*, case: EmergencyCase, officer) -> Ticket:
     return ticket
 
 
-def issue_simpatik_ticket(*, admission: WalkInAdmission, officer) -> Ticket:
+def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "") -> Ticket:
     """The first-stage ticket of a walk-in admitted at a Simpatik day (today, the office's
-    counters, in arrival order). The admission holds the ledger place."""
+    counters, in arrival order). The admission holds the ledger place (and, with the `nik`,
+    the person's live place, which ends with the ticket)."""
     office = admission.occurrence.rule.office
     services.ensure_office_queue(office=office)
     ticket = services._issue(
@@ -179,6 +181,7 @@ def issue_simpatik_ticket(*, admission: WalkInAdmission, officer) -> Ticket:
         lane=services._lane(office, LaneKind.APPOINTMENT),
         officer=officer,
         name=admission.name,
+        nik=nik,
         order_at=admission.admitted_at,
     )
     WalkInAdmission.objects.filter(pk=admission.pk).update(ticket=ticket)

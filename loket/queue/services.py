@@ -13,14 +13,16 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.services import verify_qr
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from loket.identity.nik import NikInvalid, parse_nik
-from loket.offices.models import Channel, Office
+from loket.identity.nik import NikInvalid, normalize_nik, parse_nik
+from loket.offices.models import Channel, ChannelKind, Office
 from loket.offices.selectors import (
     get_bap_channel,
     is_office_closed,
@@ -507,7 +509,7 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
         raise BookingNotConfirmed(status=booking.get_status_display())
     if booking.date != today:
         raise NotBookedToday(date=f"{booking.date:%d-%m-%Y}")
-    if (confirmed_nik or "").strip().replace(" ", "") != booking.nik:
+    if normalize_nik(confirmed_nik) != booking.nik:
         raise NikMismatch()
     settings = get_queue_settings(office)
     window_start = clock.at_local(booking.date, booking.window_start, office.time_zone)
@@ -526,10 +528,7 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
             raise ArrivedTooEarly(**{"from": f"{earliest:%H:%M}"})
         raise ArrivedTooLate()
     with transaction.atomic():
-        updated = Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).update(
-            status=BookingStatus.CHECKED_IN, updated_at=now
-        )
-        if not updated:
+        if not lifecycle.change_status(booking, to=BookingStatus.CHECKED_IN):
             raise AlreadyCheckedIn(ticket="-")
         audit.record(
             action="booking.checked_in",
@@ -539,7 +538,6 @@ def check_in_booking(*, office: Office, code: str, confirmed_nik: str, officer) 
             before={"status": BookingStatus.CONFIRMED},
             after={"status": BookingStatus.CHECKED_IN, "timing": str(timing)},
         )
-        booking.status = BookingStatus.CHECKED_IN
         return _issue(
             office=office,
             lane=_lane(office, LaneKind.APPOINTMENT),
@@ -557,7 +555,7 @@ def check_in_at_kiosk(*, office: Office, code: str, nik: str, kiosk) -> Ticket:
     """Self-service check-in: no officer looks at the KTP, so the NIK typed by the applicant must
     match the booking before anything about the booking is said (a wrong number and a wrong NIK
     get the same answer). Then the check-in of the desk, with the kiosk account as the actor."""
-    nik = (nik or "").strip().replace(" ", "")
+    nik = normalize_nik(nik)
     try:
         booking = find_booking(office=office, code=code)
     except BookingNotFoundHere:
@@ -628,7 +626,7 @@ def issue_walk_in_ticket(
     # An emergency ticket takes no quota place: only a closure or holiday stops it, not a weekend.
     if reason is not None and (lane_kind != LaneKind.EMERGENCY or is_office_closed(office, today)):
         raise OfficeClosedToday(reason=reason)
-    nik = (nik or "").strip().replace(" ", "")
+    nik = normalize_nik(nik)
     if nik:
         info = parse_nik(nik, today=today, declared_birth_date=birth_date)
         birth_date = info.birth_date
@@ -648,10 +646,11 @@ def issue_walk_in_ticket(
             raise NotEligibleForPriority()
         reason = str(ground)
     lane = _lane(office, lane_kind)
+    live.check_free(nik=nik)  # before a number is drawn; the claim below is the guarantee
     with transaction.atomic():
         exhausted = PriorityQuotaExhausted if lane_kind == LaneKind.PRIORITY else LaneQuotaExhausted
         slot = _take_day_place(lane=lane, day=today, exhausted=exhausted)
-        return _issue(
+        ticket = _issue(
             office=office,
             lane=lane,
             officer=officer,
@@ -661,6 +660,15 @@ def issue_walk_in_ticket(
             priority_reason=reason,
             slot=slot,
         )
+        # One person, one live place: a second walk-in (or a booking) of this NIK is refused.
+        live.claim(
+            nik=nik,
+            kind=lane.channel.kind if lane.channel else ChannelKind.EMERGENCY,
+            holder=live.holder_of(ticket),
+            office=office,
+            day=today,
+        )
+        return ticket
 
 
 def release_unclaimed_priority(*, office: Office, officer=None) -> int:
@@ -678,28 +686,14 @@ def release_unclaimed_priority(*, office: Office, officer=None) -> int:
     if local.time() < settings.priority_release_at:
         raise PriorityReleaseTooEarly(time=f"{settings.priority_release_at:%H:%M}")
     day = local.date()
-    ledger.ensure_day_slots(channel=lane.channel, day=day)
-    ledger.ensure_day_slots(channel=target, day=day)
     with transaction.atomic():
-        slots = list(
-            CapacitySlot.objects.select_for_update()
-            .filter(channel=lane.channel, date=day)
-            .order_by("id")
-        )
-        freed = sum(s.capacity - s.used for s in slots)
-        receiving = (
-            CapacitySlot.objects.select_for_update()
-            .filter(channel=target, date=day)
-            .order_by("window_start")
-            .first()
-        )
-        if freed <= 0 or receiving is None:
+        # The ledger moves the places and offers them to the receiving day's waiting list.
+        freed = ledger.move_unclaimed_places(from_channel=lane.channel, to_channel=target, day=day)
+        if not freed:
             return 0
-        CapacitySlot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("used"))
-        CapacitySlot.objects.filter(pk=receiving.pk).update(capacity=F("capacity") + freed)
         audit.record(
             action="capacity.priority_released",
-            obj=receiving,
+            obj=target,
             actor=officer,
             office=office,
             before={"priority_unclaimed": freed, "channel": target.code},
@@ -873,6 +867,9 @@ def start_service(*, counter: Counter, officer, ticket_id: int | None = None) ->
 
 
 def _leave_counter(ticket: Ticket, *, status: str, stage: Stage | None = None) -> None:
+    if status in (TicketStatus.DONE, TicketStatus.NO_SHOW):
+        # Served or missed: the person's live place of the day ends (capacity.live).
+        live.release_day(nik=ticket.applicant_nik, day=ticket.date)
     ticket.status = status
     ticket.counter = None
     fields = ["status", "counter"]
@@ -903,9 +900,7 @@ def mark_no_show(*, counter: Counter, officer, ticket_id: int | None = None) -> 
         _leave_counter(ticket, status=TicketStatus.NO_SHOW)
         _event(ticket, TicketEventKind.NO_SHOW, officer=officer, counter=counter)
         if ticket.booking_id:
-            Booking.objects.filter(pk=ticket.booking_id, status=BookingStatus.CHECKED_IN).update(
-                status=BookingStatus.NO_SHOW, updated_at=clock.now()
-            )
+            lifecycle.change_status(ticket.booking, to=BookingStatus.NO_SHOW)
         audit.record(
             action="ticket.no_show",
             obj=ticket,
@@ -1019,9 +1014,7 @@ def complete_ticket(*, counter: Counter, officer, ticket_id: int | None = None) 
         if following is None or following.is_final:
             _leave_counter(ticket, status=TicketStatus.DONE, stage=following or stage)
             if ticket.booking_id:
-                Booking.objects.filter(
-                    pk=ticket.booking_id, status=BookingStatus.CHECKED_IN
-                ).update(status=BookingStatus.COMPLETED, updated_at=clock.now())
+                lifecycle.change_status(ticket.booking, to=BookingStatus.COMPLETED)
         else:
             _leave_counter(ticket, status=TicketStatus.WAITING, stage=following)
         audit.record(

@@ -15,7 +15,6 @@ channel needs a current admission for the booked NIK, used once (in the booking 
 """
 
 import datetime as dt
-import re
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from loket.booking import config_cache
 from loket.core import clock
 from loket.core.errors import DomainError, InvalidInput
+from loket.identity.nik import is_nik_format, normalize_nik
 from loket.offices.domain import release_moment
 from loket.offices.models import Channel
 from loket.offices.selectors import ChannelPlan
@@ -157,8 +157,8 @@ def place_of(entry: WaitingEntry, release: Release, now: dt.datetime | None = No
 
 def join(*, account, channel: Channel, day: dt.date, nik: str) -> Place:
     """A place in the waiting room of the release of `day`. Joining again returns the same."""
-    nik = (nik or "").strip()
-    if not re.fullmatch(r"[0-9]{16}", nik):
+    nik = normalize_nik(nik)
+    if not is_nik_format(nik):
         raise NikInvalid()
     release = release_for(channel, day)
     now = clock.now()

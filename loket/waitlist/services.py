@@ -17,16 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from loket.accounts.models import Applicant, User
 from loket.accounts.services import ApplicantNotFound
 from loket.booking import services as booking_services
-from loket.booking.models import ACTIVE_STATUSES, Booking, Purpose
+from loket.booking.models import ACTIVE_STATUSES, Booking
+from loket.capacity import live
 from loket.capacity import services as ledger
+from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock
-from loket.core.errors import DomainError, InvalidInput, NotFound
+from loket.core.errors import DomainError, NotFound
 from loket.identity import registry
 from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 from loket.offices.domain import DayState
-from loket.offices.models import ApplicationType, Channel, PassportType
+from loket.offices.models import Channel
 from loket.offices.selectors import load_channel_plan
 from loket.waitlist.models import EntryStatus, WaitlistEntry
 
@@ -95,30 +97,27 @@ def join_waitlist(
     same moment is either seen here (the day is not full) or offered to this entry after commit.
     The partial unique index refuses a second open entry of the NIK for the day.
     """
-    if not channel.is_bookable_online:
-        raise booking_services.ChannelNotBookable()
-    if application_type in (ApplicationType.LOST, ApplicationType.DAMAGED):
-        raise booking_services.WalkInOnly()
-    if application_type not in channel.application_types:
-        raise booking_services.ApplicationTypeNotOffered()
-    if purpose not in Purpose.values:
-        raise InvalidInput(_("Choose a purpose of travel from the list."))
-    if passport_type not in PassportType.values:
-        raise InvalidInput(_("Choose ordinary or electronic passport."))
+    booking_services.check_bookable(
+        channel=channel,
+        day=day,
+        application_type=application_type,
+        purpose=purpose,
+        passport_type=passport_type,
+    )
     applicant = Applicant.objects.filter(account=account, pk=applicant_id).first()
     if applicant is None:
         raise ApplicantNotFound()
-    booking_services._check_day(channel, day)
     ledger.ensure_day_slots(channel=channel, day=day)
     # Only the NIK's owner (as booking checks); a live booking of the NIK is named only to the
     # account holding it, anyone else gets the identity refusal (see loket.identity.registry).
     registry.verify_person(nik=applicant.nik, name=applicant.name, birth_date=applicant.birth_date)
     booking_services.expire_overdue_holds(nik=applicant.nik)
-    live = Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES)
-    if live.filter(account=account).exists():
+    booked = Booking.objects.filter(nik=applicant.nik, status__in=ACTIVE_STATUSES)
+    if booked.filter(account=account).exists():
         raise booking_services.ActiveBookingExists()
-    if live.exists():
+    if booked.exists():
         raise registry.IdentityNotConfirmed()
+    live.check_free(nik=applicant.nik)  # a place in another channel (walk-in, visit...)
     for slot_id in CapacitySlot.objects.filter(
         channel=channel, date=day, used__gte=F("capacity")
     ).values_list("pk", flat=True):
@@ -182,7 +181,8 @@ def _offer_to_next(slot: CapacitySlot) -> WaitlistEntry | None:
             entry.slot = slot
             _announce_offer(entry, channel)
             return entry
-    ledger.release_place(slot_id=slot.pk)
+    # Nobody to pass it to (just checked): no new offer round for this place.
+    ledger.release_place(slot_id=slot.pk, reoffer=False)
     return None
 
 
@@ -241,6 +241,17 @@ def offer_freed_place(*, slot_id: int) -> WaitlistEntry | None:
     if not ledger.try_take_place(slot_id=slot_id):
         return None  # someone took the place in the meantime
     return _offer_to_next(slot)
+
+
+def offer_on_places_freed(event: PlacesFreed) -> None:
+    """Listener (registered in WaitlistConfig.ready): a place of the ledger was freed."""
+    if event.reoffer:
+        offer_freed_place(slot_id=event.slot_id)
+
+
+def offer_on_places_added(event: PlacesAdded) -> None:
+    """Listener: a day gained places (its capacity was raised or places moved to it)."""
+    offer_free_places(channel=event.channel, day=event.day)
 
 
 def offer_free_places(*, channel: Channel, day: dt.date) -> int:

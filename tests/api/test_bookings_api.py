@@ -144,6 +144,27 @@ def test_a_second_booking_for_a_nik_answers_active_booking_exists(client, office
     assert response.json()["code"] == "active_booking_exists"
 
 
+def test_a_nik_holding_a_walk_in_answers_live_place_exists(client, office, auth):
+    """A person with an emergency ticket today cannot also book online: 409
+    live_place_exists, naming only the channel that holds the place."""
+    from loket.queue import services as queue_services
+    from tests.queue.conftest import make_staff
+
+    queue_services.ensure_office_queue(office=office)
+    queue_services.issue_walk_in_ticket(
+        office=office,
+        lane_kind="emergency",
+        name="Someone Else's Name",
+        nik=make_nik(dt.date(1990, 5, 12)),
+        officer=make_staff(office, "spv@contoh.id", "supervisor"),
+    )
+    response = create(client, auth)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "live_place_exists"
+    assert "emergency" in body["detail"] and "Someone" not in json.dumps(body)
+
+
 def test_a_sixth_person_answers_applicant_limit_reached(client, office, auth):
     """An account books for at most five people."""
     for serial in range(1, 6):

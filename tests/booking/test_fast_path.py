@@ -85,7 +85,8 @@ def test_a_booking_takes_few_statements(online, account):
     book(account, online, serial=1)  # warms the configuration cache
     with CaptureQueriesContext(connection) as queries:
         book(account, online, serial=2)
-    assert len(queries) <= 14, [q["sql"][:60] for q in queries.captured_queries]
+    # 15 with the person's live-place claim (one INSERT; on PostgreSQL in the booking's batch).
+    assert len(queries) <= 15, [q["sql"][:60] for q in queries.captured_queries]
 
 
 def test_a_configuration_change_is_seen_at_once(online, account):

@@ -1,4 +1,4 @@
-"""The booking path's lean writes (loket.booking.fastsql on PostgreSQL, the ORM elsewhere)
+"""The booking path's lean writes (loket.core.fastsql on PostgreSQL, the ORM elsewhere)
 store exactly what the ORM would, in fewer statements."""
 
 import pytest
@@ -50,7 +50,8 @@ def test_an_outbox_message_already_there_is_kept(online, account):
 @pytest.mark.postgres
 def test_a_booking_is_three_round_trips_in_its_transaction_on_postgresql(online, account):
     """The account lock, then the read of its applicants; the new applicant with its audit row;
-    the booking, its audit row, its outbox message and the ledger's conditional UPDATE."""
+    the booking, its audit row, its outbox message, the live-place claim and the ledger's
+    conditional UPDATE."""
     book(account, online, serial=1)  # warms the configuration cache
     with CaptureQueriesContext(connection) as queries:
         book(account, online, serial=2)
@@ -64,3 +65,39 @@ def test_a_booking_is_three_round_trips_in_its_transaction_on_postgresql(online,
     lock, read = statements[0].split(";\n")
     assert lock.endswith("FOR UPDATE") and read.startswith("SELECT")
     assert statements[2].rstrip().endswith('"used" < "capacity"')
+    assert statements[2].count("INSERT INTO") == 4
+
+
+def test_the_booking_rows_come_from_their_own_builders(online, account):
+    """The audit and outbox rows of a booking are the ones audit.build and build_message make
+    (the same on PostgreSQL's batch and the ORM's one by one)."""
+    from loket.core import audit
+    from loket.notifications.services import build_message
+
+    booking = book(account, online)
+    stored = AuditEvent.objects.get(action="booking.created")
+    built = audit.build(
+        action="booking.created", obj=booking, actor=account, office=booking.office, at=stored.at
+    )
+    keep = ("action", "object_type", "object_id", "actor_id", "actor_label", "office_id")
+    assert {k: getattr(stored, k) for k in keep} == {k: getattr(built, k) for k in keep}
+    message = OutboxMessage.objects.get(dedupe_key=f"booking-created:{booking.code}")
+    again = build_message(
+        dedupe_key=message.dedupe_key, recipient=message.recipient, subject="s", body="b"
+    )
+    assert (again.channel, again.recipient) == (message.channel, message.recipient)
+
+
+def test_only_the_batch_writes_rows_by_hand():
+    """No module but loket/core/fastsql.py builds INSERT statements of another app's rows."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "loket"
+    offenders = [
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if p.name != "fastsql.py"
+        and "OutboxMessage(" in p.read_text()
+        and p.parent.name != "notifications"
+    ]
+    assert offenders == []

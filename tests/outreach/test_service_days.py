@@ -233,6 +233,50 @@ def test_cancelling_a_day_cancels_bookings_frees_places_and_tells_people(
         book(account, friday, 2)
 
 
+def test_a_cancelled_day_offers_its_freed_places_to_nobody(
+    friday, account, other_account, coordinator
+):
+    """Someone waits for a full service day; the day is cancelled: the places its bookings
+    free are not offered (the day is gone), and the ledger ends at 0 places."""
+    from loket.accounts.services import create_verified_account
+    from loket.waitlist.services import join_waitlist
+
+    for i in range(10):
+        book(account if i < 5 else other_account, friday, i + 1)
+    third = create_verified_account(email="warga11@contoh.id", password="rahasia-panjang-3")
+    waiting = applicant(11)
+    from django.db import transaction
+
+    from loket.accounts.services import save_applicant
+
+    with transaction.atomic():
+        person = save_applicant(
+            account=third,
+            nik=waiting.nik,
+            name=waiting.name,
+            birth_date=waiting.birth_date,
+            sex=waiting.sex,
+            phone=waiting.phone,
+            domicile_regency=waiting.domicile_regency,
+            today=dt.date(2026, 12, 1),
+        )
+    entry = join_waitlist(
+        account=third,
+        channel=friday.channel,
+        day=friday.date,
+        applicant_id=person.pk,
+        application_type="new",
+        purpose="tourism",
+        passport_type="ordinary",
+    )
+    services.cancel_occurrence(occurrence=friday, reason="Hujan deras", actor=coordinator)
+    entry.refresh_from_db()
+    assert entry.status == "waiting" and entry.slot_id is None
+    slot = CapacitySlot.objects.get(channel=friday.channel, date=friday.date)
+    assert (slot.used, slot.capacity) == (0, 0)
+    assert find_drift() == []
+
+
 def test_moving_a_day_keeps_everyones_place_and_tells_them(friday, account, coordinator, team):
     booking = book(account, friday, 1)
     new_day = dt.date(2026, 12, 9)

@@ -85,8 +85,8 @@ def month(office, online, account, other_account):
     - A priority walk-in (Mbah Sastro) on Thursday, served at the document check.
     - Eko (another account) waits for a place on the full Friday.
     - Three emergency calls: approved for 2 December, rejected, still waiting (stays).
-    - An Eazy Passport request of 25 (Budi's NIK among them), approved for 16 December, one
-      participant checked in at the mobile site.
+    - An Eazy Passport request of 25 (Budi's NIK among them), approved for 16 December once
+      Budi was served (one live place per person), one participant checked in at the site.
     - A Paspor Simpatik Saturday with two walk-ins.
     - The outbox's messages sent.
     """
@@ -167,7 +167,6 @@ def month(office, online, account, other_account):
         request = outreach.submit_outreach_request(
             office=office, data=data(), participants_file=csv_of(25)
         )
-        outreach.approve_outreach_request(request=request, visit_date=VISIT, team=team, actor=boss)
         deliver_due_messages(limit=100)
 
     with at(THURSDAY, 9, 10):
@@ -176,6 +175,10 @@ def month(office, online, account, other_account):
         )
     for minute, number in [(20, 1), (35, 2), (50, 3)]:
         serve(office, boss, minute, number)
+    # Budi's place ended when he was served: his NIK may now join the visit (one live place).
+    with at(THURSDAY, 9, 51):
+        outreach.approve_outreach_request(request=request, visit_date=VISIT, team=team, actor=boss)
+        deliver_due_messages(limit=100)
     with at(THURSDAY, 9, 52):
         queue.issue_walk_in_ticket(
             office=office,

@@ -274,6 +274,44 @@ def test_check_ledger_counts_open_offers_as_holders(online, full_day, waiters, a
     assert slot_of(online, THURSDAY, EIGHT).used == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"application_type": "lost"},
+        {"application_type": "diplomatic"},
+        {"purpose": "holiday"},
+        {"passport_type": "golden"},
+        {"day": dt.date(2026, 11, 30)},
+        {"day": dt.date(2026, 12, 25)},
+        {"day": dt.date(2027, 3, 1)},
+    ],
+)
+def test_the_waiting_list_refuses_what_booking_refuses(online, change):
+    """Joining a waiting list and booking run the same check_bookable: the same refusal."""
+    from loket.booking.services import book_appointment
+    from loket.waitlist.services import join_waitlist
+    from tests.helpers import person
+
+    account = new_account(99)
+    applicant = add_person(account, 99)
+    args = {
+        "channel": online,
+        "day": THURSDAY,
+        "application_type": "new",
+        "purpose": "tourism",
+        "passport_type": "ordinary",
+        **change,
+    }
+    with pytest.raises(Exception) as booking_refusal:
+        book_appointment(
+            account=account, window_start=dt.time(8, 0), applicant=person(serial=99), **args
+        )
+    with pytest.raises(Exception) as waitlist_refusal:
+        join_waitlist(account=account, applicant_id=applicant.pk, **args)
+    assert type(waitlist_refusal.value) is type(booking_refusal.value)
+    assert str(waitlist_refusal.value) == str(booking_refusal.value)
+
+
 def test_a_stranger_s_waitlist_join_does_not_reveal_a_live_booking(online, full_day):
     """Another account adding the same NIK (any name) to its family list and joining the
     waiting list is told only that the identity is not confirmed, as for a wrong name."""

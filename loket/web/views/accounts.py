@@ -18,7 +18,7 @@ from loket.accounts import services as accounts
 from loket.core import clock, personal_data
 from loket.core.errors import DomainError
 from loket.identity import regions
-from loket.identity.nik import parse_nik
+from loket.identity.nik import normalize_nik, parse_nik
 from loket.web import selectors
 from loket.web.forms import (
     ApplicantForm,
@@ -239,7 +239,7 @@ def applicant_edit(request, pk: int):
 @require_GET
 def check_nik(request):
     """Live feedback on a NIK as it is typed (htmx): what is wrong, or what it says."""
-    raw = (request.GET.get("nik") or "").strip().replace(" ", "")
+    raw = normalize_nik(request.GET.get("nik"))
     declared = None
     try:
         declared = dt.date.fromisoformat(request.GET.get("birth_date") or "")

@@ -1,0 +1,158 @@
+"""The booking lifecycle: the one table of status transitions, and the only writer of
+`Booking.status` and of a booking's place (queue, outreach, waiting list, web and API call it).
+
+    awaiting_payment -> confirmed | cancelled | expired
+    confirmed        -> checked_in | cancelled
+    checked_in       -> completed | no_show
+    expired          -> confirmed (paid late, its place taken back by the caller)
+
+A status leaves the table's sources only by one conditional UPDATE, so two callers racing for
+the same booking never both win. Leaving a place-holding status (cancelled, expired) gives the
+place back to the ledger, which offers it to the waiting list (capacity.events.PlacesFreed);
+leaving an active status ends the person's live place (capacity.live).
+Every change writes its typed fact (BookingEvent: what the reports count) and emits
+BookingStatusChanged (or BookingMoved) in the caller's transaction.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from loket.booking.models import (
+    ACTIVE_STATUSES,
+    PLACE_HOLDING_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingEventKind,
+    BookingStatus,
+)
+from loket.capacity import live
+from loket.capacity import services as ledger
+from loket.capacity.models import CapacitySlot
+from loket.core import clock, events
+
+S = BookingStatus
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED, S.EXPIRED}),
+    S.CONFIRMED: frozenset({S.CHECKED_IN, S.CANCELLED}),
+    S.CHECKED_IN: frozenset({S.COMPLETED, S.NO_SHOW}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    # A late payment of an expired hold whose place is still free (booking.payments).
+    S.EXPIRED: frozenset({S.CONFIRMED}),
+    S.NO_SHOW: frozenset(),
+}
+
+
+def sources(to: str) -> list[str]:
+    """The statuses a booking may be in to move to `to`."""
+    return [s for s, targets in TRANSITIONS.items() if to in targets]
+
+
+def may_become(booking: Booking, to: str) -> bool:
+    return to in TRANSITIONS.get(booking.status, frozenset())
+
+
+@dataclass(frozen=True)
+class BookingStatusChanged:
+    booking: Booking
+    before: str
+    after: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class BookingMoved:
+    booking: Booking
+    from_slot_id: int
+    to_slot_id: int
+    at: dt.datetime
+
+
+def change_status(booking: Booking, *, to: str, from_status: str | None = None, **fields) -> bool:
+    """Move `booking` to `to` if its stored status may (see TRANSITIONS; only from
+    `from_status` when given): one conditional UPDATE that also writes `fields`. False: the
+    booking was not in a source status.
+
+    Locks: the booking row, then (ending a held place) its ledger slot. Becoming active again
+    (an expired hold paid late) claims the person's live place: an IntegrityError if they
+    hold another.
+    """
+    now = clock.now()
+    before = booking.status
+    allowed = sources(to) if from_status is None else [from_status]
+    if not all(to in TRANSITIONS[s] for s in allowed):
+        return False
+    updated = Booking.objects.filter(pk=booking.pk, status__in=allowed).update(
+        status=to, updated_at=now, **fields
+    )
+    if not updated:
+        return False
+    booking.status = to
+    booking.updated_at = now
+    for name, value in fields.items():
+        setattr(booking, name, value)
+    if to not in PLACE_HOLDING_STATUSES:
+        ledger.release_place(slot_id=booking.slot_id)
+    if to not in ACTIVE_STATUSES:
+        live.release(holder=live.holder_of(booking))  # the person may take another place
+    elif before not in ACTIVE_STATUSES:
+        live.new_claim(
+            nik=booking.nik,
+            kind=booking.channel.kind,
+            holder=live.holder_of(booking),
+            office=booking.office,
+            day=booking.date,
+        ).save(force_insert=True)
+    BookingEvent.objects.create(
+        booking=booking,
+        office_id=booking.office_id,
+        channel_id=booking.channel_id,
+        kind=to,
+        from_status=before,
+        at=now,
+        date=booking.date,
+    )
+    events.emit(BookingStatusChanged(booking=booking, before=before, after=to, at=now))
+    return True
+
+
+def move_booking(
+    booking: Booking, *, to_slot: CapacitySlot, reoffer: bool = True, **fields
+) -> bool:
+    """Move an active booking's place to `to_slot` (date and window follow); False (nothing
+    changed) if `to_slot` is full. `fields`: further columns to write (e.g. reschedule_count).
+
+    Locks: both ledger slots in ascending id, then the booking row. The old place is offered
+    to the waiting list unless `reoffer` is False.
+    """
+    from_slot_id, from_date = booking.slot_id, booking.date
+    if not ledger.move_place(from_slot_id=from_slot_id, to_slot_id=to_slot.pk, reoffer=reoffer):
+        return False
+    now = clock.now()
+    values = {
+        "slot": to_slot,
+        "date": to_slot.date,
+        "window_start": to_slot.window_start,
+        "window_end": to_slot.window_end,
+        "updated_at": now,
+        **fields,
+    }
+    Booking.objects.filter(pk=booking.pk).update(**values)
+    live.move(holder=live.holder_of(booking), day=to_slot.date)
+    BookingEvent.objects.create(
+        booking=booking,
+        office_id=booking.office_id,
+        channel_id=booking.channel_id,
+        kind=BookingEventKind.MOVED,
+        from_status=booking.status,
+        at=now,
+        date=to_slot.date,
+        from_date=from_date,
+    )
+    for name, value in values.items():
+        setattr(booking, name, value)
+    events.emit(
+        BookingMoved(booking=booking, from_slot_id=from_slot_id, to_slot_id=to_slot.pk, at=now)
+    )
+    return True

@@ -1,0 +1,47 @@
+"""One owner per fact: the ledger writes places, the booking lifecycle writes statuses."""
+
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "loket"
+
+
+def _sources(*, skip: tuple[str, ...]):
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if "/migrations/" in rel or rel.startswith(skip):
+            continue
+        yield rel, path.read_text()
+
+
+def test_only_the_ledger_writes_places():
+    """No module outside loket/capacity updates a ledger slot's places with the ORM.
+
+    (reports/generator.py builds demo history in bulk, straight into an empty period.)
+    """
+    pattern = re.compile(r"CapacitySlot\.objects[^\n]*\.update\(|bulk_update\([^\n]*\"used\"")
+    offenders = [
+        rel
+        for rel, text in _sources(skip=("capacity/", "reports/generator.py"))
+        if pattern.search(text)
+    ]
+    assert offenders == []
+
+
+def test_only_the_lifecycle_writes_a_booking_status():
+    """Booking.status is set only in loket/booking/lifecycle.py (the transition table)."""
+    pattern = re.compile(
+        r"Booking\.objects[^\n]*\.update\([^)]*status=|booking\.status = |"
+        r"\.update\(\s*status=BookingStatus\."
+    )
+    offenders = [
+        rel
+        for rel, text in _sources(skip=("booking/lifecycle.py", "reports/"))
+        if pattern.search(text)
+    ]
+    assert offenders == []
+
+
+def test_the_waiting_list_has_no_hook_module():
+    """Freed places reach the waiting list through a typed event, not a hooks module."""
+    assert not (PACKAGE / "waitlist" / "hooks.py").exists()
