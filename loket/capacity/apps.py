@@ -12,10 +12,12 @@ class CapacityConfig(AppConfig):
         from loket.capacity.events import PlacesAdded, PlacesFreed
         from loket.capacity.integrity import find_drift
         from loket.capacity.live import clear_lapsed_places
-        from loket.core import events
+        from loket.capacity.personal_data import PERSONAL_DATA
+        from loket.core import events, personal_data
         from loket.core.backup import RestoreCheck, register_restore_check
         from loket.notifications.jobs import Job, register_job
 
+        personal_data.register(PERSONAL_DATA)
         # A freed or added place voids the window's full flag.
         events.listen(PlacesFreed, services.clear_full_on_free)
         events.listen(PlacesAdded, services.clear_full_on_added)

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
     name = "loket.identity"
     label = "identity"
+    verbose_name = _("Identity")
 
     def ready(self):
         from loket.core import personal_data

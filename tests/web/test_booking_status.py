@@ -62,8 +62,8 @@ def test_the_desk_refuses_a_cancelled_booking_with_a_clear_message(
     """Typed at the desk, a cancelled booking's code is refused at once (no NIK to type), and
     the service refuses it too, whatever the page does."""
     cancel_booking(account=account, code=confirmed.code)
-    client.force_login(desk_user)
     with clock.frozen_at(clock.at_local(APPOINTMENT, confirmed.window_start, "Asia/Jakarta")):
+        client.force_login(desk_user)  # staff sessions end after idle time: log in on the day
         page = client.get(reverse("queue:desk", args=["KRW"]), {"code": confirmed.code})
         html = page.content.decode()
         assert "was cancelled" in html and "no longer valid" in html
