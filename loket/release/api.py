@@ -30,7 +30,7 @@ class NotInLine(NotFound, code="release_not_in_line"):
     message = _("This account has no place in this waiting room.")
 
 
-class JoinIn(Schema):
+class WaitingRoomJoinIn(Schema):
     office: str = Field(max_length=10)
     channel: str = Field(max_length=30)
     date: dt.date
@@ -75,7 +75,7 @@ def place_out(place: Place, day: dt.date) -> dict:
 @router.post(
     "/join", response={200: PlaceOut, **ERRORS}, throttle=RateLimit("api_release", per="account")
 )
-def join(request, payload: JoinIn):
+def join(request, payload: WaitingRoomJoinIn):
     """Take a place in the waiting room of the release of `date` (or get the one you have).
 
     Arrivals in the lottery period get a random order; later arrivals queue in arrival order.

@@ -7,7 +7,7 @@ from loket.booking.services import get_account_booking
 from loket.offices.selectors import get_channel, get_office
 from loket.waitlist import selectors, services
 from loket.waitlist.models import EntryStatus, WaitlistEntry
-from loket.waitlist.schemas import EntryOut, JoinIn
+from loket.waitlist.schemas import EntryOut, WaitlistJoinIn
 
 router = Router(tags=["waiting list"])
 
@@ -48,7 +48,7 @@ def _reloaded(account, entry_id: int) -> dict:
 @router.post(
     "", response={201: EntryOut, **ERRORS}, throttle=RateLimit("api_booking", per="account")
 )
-def join(request, payload: JoinIn):
+def join(request, payload: WaitlistJoinIn):
     """Join a full day's waiting list for one of the account's people.
 
     When a place frees up, the first person in line gets an offer holding it for a while

@@ -4,7 +4,7 @@ from ninja import Schema
 from pydantic import Field
 
 
-class JoinIn(Schema):
+class WaitlistJoinIn(Schema):
     office: str = Field(max_length=10)
     channel: str = Field(default="online", max_length=20)
     date: dt.date

@@ -30,7 +30,11 @@ def test_the_schema_gives_sex_nik_and_window_their_values(schema):
     out = component(schema, "BookingOut")["properties"]
     assert "cancelled" in out["status"]["enum"]
     assert component(schema, "ApplicantOut")["properties"]["sex"]["enum"] == ["M", "F"]
-    assert component(schema, "JoinIn")["properties"]["nik"]["pattern"] == "^[0-9]{16}$"
+    room = component(schema, "WaitingRoomJoinIn")["properties"]
+    assert room["nik"]["pattern"] == "^[0-9]{16}$"
+    # The waiting list's join (one of the account's people) is its own component, not hidden
+    # behind the waiting room's under one name.
+    assert "applicant_id" in component(schema, "WaitlistJoinIn")["properties"]
 
 
 def test_every_rate_limited_operation_declares_429(schema):
