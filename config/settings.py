@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "loket.identity",
     "loket.accounts",
     "loket.offices",
+    "loket.staff",
     "loket.capacity",
     "loket.booking",
     "loket.notifications",
@@ -79,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff: idle time-out on shared PCs, two-factor login once turned on.
-    "loket.queue.staff_session.StaffSessionMiddleware",
+    "loket.staff.session.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

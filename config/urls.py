@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("office/", include("loket.staff.urls")),
     path("office/", include("loket.queue.urls")),
     path("outreach/", include("loket.outreach.urls")),
     path("reports/", include("loket.reports.urls")),

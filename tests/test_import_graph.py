@@ -18,6 +18,7 @@ PACKAGE = Path(loket.__file__).parent
 FLOORS = (
     ("core", "identity"),  # clock, errors, audit trail, masking, registries; NIK rules
     ("accounts", "offices", "notifications"),  # applicant accounts; offices; the outbox
+    ("staff",),  # roles, memberships, the permission table, staff login and portal
     ("capacity",),  # the ledger of places
     ("booking",),  # bookings and their lifecycle
     ("waitlist", "release", "queue", "outreach"),  # the channels

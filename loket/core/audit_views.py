@@ -82,7 +82,7 @@ def list_audit_events(*, offices, superuser: bool, data: dict):
 def audit_search(request):
     user = request.user
     if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse("queue:login"))
+        return redirect_to_login(request.get_full_path(), reverse("staff:login"))
     offices = audit_offices(user)
     if not offices:
         raise PermissionDenied

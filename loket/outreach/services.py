@@ -47,8 +47,8 @@ from loket.outreach.models import (
     WalkInAdmission,
 )
 from loket.queue import bridge
-from loket.queue.models import StaffRole
 from loket.queue.services import require_role
+from loket.staff.models import StaffRole
 
 DEFAULT_MIN_APPLICANTS = 20
 MAX_PREFERRED_DATES = 3

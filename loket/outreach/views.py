@@ -1,10 +1,8 @@
 """Thin pages: parse the form, call a service, show the result or the errors."""
 
 import datetime as dt
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,7 +20,7 @@ from loket.outreach import forms, selectors, services
 from loket.outreach.domain import emergency_eligibility
 from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
 from loket.queue import bridge
-from loket.queue.permissions import roles_at
+from loket.staff.permissions import permissions_at, staff_required
 
 
 def _office(request) -> Office:
@@ -38,58 +36,10 @@ def _office(request) -> Office:
     return office
 
 
-def _offices_with(user, roles) -> list[Office]:
-    if user.is_superuser:
-        return list(Office.objects.filter(is_active=True).order_by("name"))
-    return list(
-        Office.objects.filter(
-            is_active=True, staff_memberships__user=user, staff_memberships__role__in=roles
-        )
-        .distinct()
-        .order_by("name")
-    )
-
-
-def staff_required(*roles: str):
-    """Logged-in staff holding one of `roles` at some office (StaffMembership).
-
-    Sets `request.staff_offices` (where they hold such a role), `request.office` (the one named
-    by `?office=`, else the first) and `request.outreach_nav` (the staff links to show). Pages
-    about one object check that object's office with `_require_at`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("queue:login"))
-            offices = _offices_with(user, roles)
-            code = (request.GET.get("office") or request.POST.get("office") or "").upper()
-            office = next((o for o in offices if o.code == code), None) if code else None
-            if office is None and offices and not code:
-                office = offices[0]
-            if office is None:
-                raise DjangoPermissionDenied
-            request.staff_offices = offices
-            request.office = office
-            held = roles_at(user, office)
-            request.outreach_nav = {
-                "planning": bool(held & set(services.PLANNING_ROLES + services.WALK_IN_ROLES)),
-                "requests": bool(held & set(services.PLANNING_ROLES)),
-                "hotline": bool(held & set(services.HOTLINE_ROLES)),
-                "check_in": bool(held & set(bridge.CHECK_IN_ROLES)),
-            }
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def _require_at(request, office: Office, roles) -> set[str]:
-    """The roles held at the object's office; an object of another office is not shown."""
-    held = roles_at(request.user, office)
-    if not held & set(roles):
+def _require_at(request, office: Office, *permissions: str) -> set[str]:
+    """The permissions held at the object's office; an object of another office is not shown."""
+    held = permissions_at(request.user, office)
+    if not held & set(permissions):
         raise Http404
     return held
 
@@ -200,7 +150,7 @@ def request_form(request):
     )
 
 
-@staff_required(*services.PLANNING_ROLES)
+@staff_required("outreach.plan", office_from="query")
 def staff_requests(request):
     office = request.office
     status = request.GET.get("status") or None
@@ -215,7 +165,7 @@ def staff_requests(request):
     )
 
 
-@staff_required(*services.PLANNING_ROLES)
+@staff_required("outreach.plan", office_from="query")
 @require_http_methods(["GET", "POST"])
 def staff_request(request, code: str):
     try:
@@ -223,7 +173,7 @@ def staff_request(request, code: str):
     except DomainError:
         raise Http404 from None
     office = outreach_request.office
-    _require_at(request, office, services.PLANNING_ROLES)
+    _require_at(request, office, "outreach.plan")
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
     approve = forms.ApproveRequestForm(
@@ -277,7 +227,7 @@ def staff_request(request, code: str):
 # --- Teams and service days (staff) -------------------------------------------------------
 
 
-@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
+@staff_required("outreach.plan", "outreach.walk_in", office_from="query")
 def team_calendar(request):
     office = request.office
     today = clock.local_today(office.time_zone)
@@ -302,16 +252,14 @@ def team_calendar(request):
     )
 
 
-@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
+@staff_required("outreach.plan", "outreach.walk_in", office_from="query")
 @require_http_methods(["GET", "POST"])
 def staff_occurrence(request, pk: int):
     try:
         occurrence = services.get_occurrence(pk)
     except DomainError:
         raise Http404 from None
-    held = _require_at(
-        request, occurrence.rule.office, services.PLANNING_ROLES + services.WALK_IN_ROLES
-    )
+    held = _require_at(request, occurrence.rule.office, "outreach.plan", "outreach.walk_in")
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
     move = forms.MoveOccurrenceForm(posted if action == "move" else None, prefix="move")
@@ -364,8 +312,8 @@ def staff_occurrence(request, pk: int):
             "walk_in": walk_in,
             "admitted": admitted,
             "admissions": occurrence.admissions.select_related("ticket__lane"),
-            "can_change": bool(held & set(services.PLANNING_ROLES)),
-            "can_admit": bool(held & set(services.WALK_IN_ROLES)),
+            "can_change": "outreach.plan" in held,
+            "can_admit": "outreach.walk_in" in held,
         },
     )
 
@@ -373,7 +321,7 @@ def staff_occurrence(request, pk: int):
 # --- Emergency hotline --------------------------------------------------------------------
 
 
-@staff_required(*services.HOTLINE_ROLES)
+@staff_required("outreach.hotline", office_from="query")
 @require_http_methods(["GET", "POST"])
 def hotline(request):
     office = request.office
@@ -398,7 +346,7 @@ def hotline(request):
     )
 
 
-@staff_required(*services.HOTLINE_ROLES)
+@staff_required("outreach.hotline", office_from="query")
 @require_http_methods(["GET", "POST"])
 def hotline_case(request, pk: int):
     case = (
@@ -408,8 +356,8 @@ def hotline_case(request, pk: int):
     )
     if case is None:
         raise Http404
-    held = _require_at(request, case.office, services.HOTLINE_ROLES)
-    can_decide = bool(held & set(services.DECISION_ROLES))
+    held = _require_at(request, case.office, "outreach.hotline")
+    can_decide = "outreach.decide" in held
     form = forms.EmergencyDecisionForm(
         request.POST if request.method == "POST" else None,
         initial={"service_date": clock.local_today(case.office.time_zone)},
@@ -460,7 +408,7 @@ def hotline_case(request, pk: int):
 # --- Check-in by an outreach code (emergency cases, Eazy Passport participants) ------------
 
 
-@staff_required(*bridge.CHECK_IN_ROLES)
+@staff_required("outreach.check_in_case", "outreach.check_in_site", office_from="query")
 @require_http_methods(["GET", "POST"])
 def check_in(request):
     office = request.office

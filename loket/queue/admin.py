@@ -7,19 +7,10 @@ from loket.queue.models import (
     Issuance,
     Lane,
     QueueSettings,
-    StaffMembership,
     Stage,
     Ticket,
     TicketEvent,
 )
-
-
-@admin.register(StaffMembership)
-class StaffMembershipAdmin(AuditedAdmin):
-    list_display = ["user", "office", "role", "created_at"]
-    list_filter = ["office", "role"]
-    search_fields = ["user__email"]
-    autocomplete_fields = ["user"]
 
 
 @admin.register(QueueSettings)
@@ -90,26 +81,3 @@ class IssuanceAdmin(ReadOnlyAdmin):
     list_display = ["ticket", "interview_date", "ready_date", "picked_up_at", "picked_up_by"]
     list_filter = ["office", "picked_up_by"]
     exclude = ["collector_document"]
-
-
-# Two-factor devices: an administrator removes a lost one (the officer then sets up again).
-# The secret is never shown here; the change is audited like the rest of the admin.
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
-
-
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(AuditedAdmin):
-    list_display = ["user", "name", "confirmed", "last_used_at"]
-    list_filter = ["confirmed"]
-    search_fields = ["user__email"]
-    fields = ["user", "name", "confirmed", "last_used_at"]
-    readonly_fields = ["user", "name", "confirmed", "last_used_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -38,7 +38,8 @@ from loket.outreach.models import (
     WalkInAdmission,
 )
 from loket.queue import services
-from loket.queue.models import Counter, Lane, LaneKind, StaffRole, Ticket
+from loket.queue.models import Counter, Lane, LaneKind, Ticket
+from loket.staff.models import StaffRole
 
 SITE_LANE_KIND = LaneKind.WALK_IN
 SITE_LANE_NAME = "Layanan keliling (Eazy Passport)"

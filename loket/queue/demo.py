@@ -21,7 +21,8 @@ from loket.offices.demo import DEMO_APPLICANT, DEMO_OFFICE
 from loket.offices.models import Channel, Office
 from loket.offices.selectors import load_channel_plan
 from loket.queue import services
-from loket.queue.models import QueueSettings, StaffRole
+from loket.queue.models import QueueSettings
+from loket.staff.models import StaffRole
 
 # email, password, role, name
 DEMO_STAFF = [

@@ -21,7 +21,7 @@ from loket.core.errors import DomainError
 from loket.core.errors import PermissionDenied as DomainPermissionDenied
 from loket.identity.nik import mask_nik
 from loket.offices.selectors import get_office
-from loket.queue.permissions import SUPERVISOR_ROLES, roles_at, staff_required
+from loket.staff.permissions import has_permission, staff_required
 
 REASONS = {
     "amount_mismatch": gettext_lazy("the amount differs from the bill"),
@@ -40,7 +40,7 @@ def _why(payment) -> str:
 
 
 @never_cache
-@staff_required(*SUPERVISOR_ROLES)
+@staff_required("office.supervise")
 def refunds_page(request, office_code):
     """Paid but not served: what the office must refund, and a button to record each refund."""
     office = request.office
@@ -124,7 +124,7 @@ def list_refunds(request, query: Query[RefundsQuery]):
     """Paid but not served at an office (its supervisors and office administrators): payments
     not applied (`refund_due`, `duplicate`) and applied payments of bookings cancelled since."""
     office = get_office(query.office)
-    if not roles_at(request.auth, office) & set(SUPERVISOR_ROLES):
+    if not has_permission(request.auth, office, "office.supervise"):
         raise RefundsForbidden()
     return [
         {

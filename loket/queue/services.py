@@ -42,8 +42,6 @@ from loket.queue.models import (
     OffWindowRule,
     PickupBy,
     QueueSettings,
-    StaffMembership,
-    StaffRole,
     Stage,
     Ticket,
     TicketEvent,
@@ -51,6 +49,7 @@ from loket.queue.models import (
     TicketSequence,
     TicketStatus,
 )
+from loket.staff.models import StaffMembership, StaffRole
 
 DEFAULT_STAGES = [
     # code, name, final, interview

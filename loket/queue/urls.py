@@ -1,15 +1,10 @@
 from django.urls import path
 
-from loket.queue import refunds, staff_views, views
+from loket.queue import refunds, views
 
 app_name = "queue"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("login/", staff_views.StaffLoginView.as_view(), name="login"),
-    path("login/code/", staff_views.login_code, name="login_code"),
-    path("two-factor/", staff_views.two_factor_setup, name="two_factor"),
-    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("<str:office_code>/desk/", views.desk, name="desk"),
     path("<str:office_code>/desk/check-in/", views.check_in, name="check_in"),
     path("<str:office_code>/desk/release-nik/", views.release_nik, name="release_nik"),

@@ -5,8 +5,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
@@ -22,7 +20,6 @@ from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.offices.selectors import office_closed_reason
-from loket.outreach import services as outreach
 from loket.queue import bridge, counter_sign_in, nik_release, selectors, services
 from loket.queue.forms import (
     CheckInForm,
@@ -33,67 +30,8 @@ from loket.queue.forms import (
     ReleaseNikForm,
     WalkInForm,
 )
-from loket.queue.models import BapCase, Counter, LaneKind, StaffMembership, StaffRole, Stage
-from loket.queue.permissions import (
-    AUDIT_ROLES,
-    COUNTER_ROLES,
-    DESK_ROLES,
-    KIOSK_ROLES,
-    PICKUP_ROLES,
-    REPORT_ROLES,
-    SUPERVISOR_ROLES,
-    staff_required,
-)
-
-
-class StaffLogoutView(auth_views.LogoutView):
-    next_page = "queue:login"
-
-
-@login_required(login_url="queue:login")
-def index(request):
-    """The offices and pages this officer may open."""
-    memberships = StaffMembership.objects.filter(user=request.user).select_related("office")
-    offices: dict[Office, set[str]] = {}
-    for m in memberships:
-        offices.setdefault(m.office, set()).add(m.role)
-    if request.user.is_superuser:
-        for office in Office.objects.filter(is_active=True):
-            offices[office] = set(StaffRole.values)
-    if len(offices) == 1 and set().union(*offices.values()) == {StaffRole.KIOSK}:
-        # A kiosk account goes straight to its one page.
-        return redirect("queue:kiosk", office_code=next(iter(offices)).code)
-    rows = [_index_row(office, roles) for office, roles in offices.items()]
-    two_factor = request.user.is_superuser or any(
-        roles & {StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN} for roles in offices.values()
-    )
-    return render(request, "queue/index.html", {"rows": rows, "two_factor": two_factor})
-
-
-def _index_row(office: Office, roles: set[str]) -> dict:
-    """The pages of one office this officer's roles open (the same role tuples as the pages'
-    own checks), the outreach pages, reports and audit trail included."""
-
-    def holds(allowed) -> bool:
-        return bool(roles & set(allowed))
-
-    desk = holds(DESK_ROLES)
-    return {
-        "office": office,
-        "desk": desk,
-        "counter": holds(COUNTER_ROLES),
-        "supervisor": holds(SUPERVISOR_ROLES),
-        "pickup": holds(PICKUP_ROLES),
-        "kiosk": holds(KIOSK_ROLES),
-        "ledger": holds(SUPERVISOR_ROLES),
-        "reports": holds(REPORT_ROLES),
-        "audit": holds(AUDIT_ROLES),
-        "outreach_requests": holds(outreach.PLANNING_ROLES),
-        "team_calendar": holds(outreach.PLANNING_ROLES + outreach.WALK_IN_ROLES),
-        "hotline": holds(outreach.HOTLINE_ROLES),
-        # The desk checks outreach codes in on its own page.
-        "outreach_check_in": holds(bridge.CHECK_IN_ROLES) and not desk,
-    }
+from loket.queue.models import BapCase, Counter, LaneKind, Stage
+from loket.staff.permissions import staff_required
 
 
 def _error(request, exc: DomainError) -> None:
@@ -103,7 +41,7 @@ def _error(request, exc: DomainError) -> None:
 # --- desk -----------------------------------------------------------------------------------
 
 
-@staff_required(*DESK_ROLES)
+@staff_required("desk.check_in")
 def desk(request, office_code):
     """Check-in: find what the code names (typed or scanned: a booking, an emergency case or an
     Eazy Passport participant), then confirm the KTP's NIK."""
@@ -146,7 +84,7 @@ def _desk_page(request, *, find, arrival, confirm, status=200):
 
 
 @never_cache
-@staff_required(*DESK_ROLES)
+@staff_required("desk.check_in")
 def release_nik(request, office_code):
     """The KTP's owner is here and another account holds their NIK: release that place."""
     form = ReleaseNikForm(request.POST or None)
@@ -180,7 +118,7 @@ def _closed_today(office) -> str | None:
 
 
 @require_POST
-@staff_required(*DESK_ROLES)
+@staff_required("desk.check_in")
 def check_in(request, office_code):
     office = request.office
     form = CheckInForm(request.POST)
@@ -227,7 +165,7 @@ def _kiosk_rate_limited(request) -> bool:
 
 
 @never_cache
-@staff_required(*KIOSK_ROLES)
+@staff_required("kiosk.check_in")
 def kiosk(request, office_code):
     """Self-service check-in on a kiosk machine: the applicant scans the QR (or types the
     application number) and types the NIK from their KTP; the ticket number is shown big."""
@@ -256,7 +194,7 @@ def kiosk(request, office_code):
     return render(request, "queue/kiosk.html", {"office": office, "form": form}, status=status)
 
 
-@staff_required(*DESK_ROLES)
+@staff_required("desk.check_in")
 def walk_in(request, office_code):
     office = request.office
     form = WalkInForm(request.POST or None)
@@ -287,7 +225,7 @@ def walk_in(request, office_code):
 # --- counters -------------------------------------------------------------------------------
 
 
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def counters(request, office_code):
     office = request.office
     return render(
@@ -313,7 +251,7 @@ def _counter_context(request, counter: Counter) -> dict:
     booking = ticket.booking if ticket and ticket.booking_id else None
     nik = ticket.applicant_nik if ticket else ""
     bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
-    show_nik = StaffRole.COUNTER in request.staff_roles
+    show_nik = "counter.see_nik" in request.staff_permissions
     held = counter_sign_in.current_sign_in(counter)
     needs_bap = ticket is not None and ticket.lane.kind == LaneKind.LOST_DAMAGED and bap is None
     return {
@@ -329,7 +267,7 @@ def _counter_context(request, counter: Counter) -> dict:
         "stages": Stage.objects.filter(office=counter.office, is_final=False).order_by("order"),
         "sign_in": held,
         "signed_in": held is not None and held.officer_id == request.user.pk,
-        "may_take_over": StaffRole.SUPERVISOR in request.staff_roles,
+        "may_take_over": "counter.take_over" in request.staff_permissions,
         # "Did not come" only after the set number of recalls: shown disabled until then.
         "recalls_left": max(
             0,
@@ -340,7 +278,7 @@ def _counter_context(request, counter: Counter) -> dict:
 
 
 @never_cache
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def counter_page(request, office_code, number):
     counter = _counter(request.office, number)
     if not request.htmx:  # opening the page is activity; the panel's polling is not
@@ -362,7 +300,7 @@ COUNTER_ACTIONS = {
 
 
 @require_POST
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def counter_action(request, office_code, number, action):
     counter = _counter(request.office, number)
     service = COUNTER_ACTIONS.get(action)
@@ -396,7 +334,7 @@ def counter_action(request, office_code, number, action):
 
 
 @require_POST
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def counter_sign_in_view(request, office_code, number):
     """Sign in to this counter; a supervisor may take over one held by another officer."""
     counter = _counter(request.office, number)
@@ -405,7 +343,7 @@ def counter_sign_in_view(request, office_code, number):
             counter=counter,
             officer=request.user,
             take_over=request.POST.get("take_over") == "1",
-            may_take_over=StaffRole.SUPERVISOR in request.staff_roles,
+            may_take_over="counter.take_over" in request.staff_permissions,
         )
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -413,7 +351,7 @@ def counter_sign_in_view(request, office_code, number):
 
 
 @require_POST
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def counter_sign_out_view(request, office_code, number):
     counter = _counter(request.office, number)
     counter_sign_in.sign_out(counter=counter, officer=request.user)
@@ -421,7 +359,7 @@ def counter_sign_out_view(request, office_code, number):
 
 
 @require_POST
-@staff_required(*COUNTER_ROLES, StaffRole.DESK)
+@staff_required("ticket.return")
 def return_ticket(request, office_code, ticket_id):
     try:
         services.return_ticket(office=request.office, ticket_id=ticket_id, officer=request.user)
@@ -437,7 +375,7 @@ def return_ticket(request, office_code, ticket_id):
 
 
 @never_cache
-@staff_required(*SUPERVISOR_ROLES)
+@staff_required("office.supervise")
 def supervisor(request, office_code):
     context = {
         "office": request.office,
@@ -449,7 +387,7 @@ def supervisor(request, office_code):
 
 
 @require_POST
-@staff_required(*SUPERVISOR_ROLES)
+@staff_required("office.supervise")
 def release_priority(request, office_code):
     try:
         moved = services.release_unclaimed_priority(office=request.office, officer=request.user)
@@ -475,7 +413,7 @@ HOLDER_LABELS = {
 
 
 @never_cache
-@staff_required(*SUPERVISOR_ROLES)
+@staff_required("office.supervise")
 def ledger(request, office_code):
     """The ledger integrity check of this office (as `manage.py check_ledger --office`): every
     slot's places taken against the bookings, tickets, examinations, participants and offers
@@ -512,7 +450,7 @@ def ledger(request, office_code):
     )
 
 
-@staff_required(*COUNTER_ROLES)
+@staff_required("counter.serve")
 def bap_cases(request, office_code):
     office = request.office
     if request.method == "POST":
@@ -539,7 +477,7 @@ def bap_cases(request, office_code):
     )
 
 
-@staff_required(*PICKUP_ROLES)
+@staff_required("issuance.pickup")
 def pickup(request, office_code):
     office = request.office
     form = PickupForm(request.POST or None)

@@ -11,6 +11,18 @@ class ReportsConfig(AppConfig):
         # The office-day and outreach figures follow the booking figures on every page.
         # The headline comes first; the waiting list and officers' throughput last.
         from loket.reports import headline, queue_figures, selectors
+        from loket.staff.portal import PortalLink, register
+
+        register(
+            PortalLink(
+                "reports:index",
+                _("Reports"),
+                "oversight",
+                10,
+                permissions=("reports.view",),
+                office_in="query",
+            )
+        )
 
         booking_figures = dict(selectors.FIGURES)
         selectors.FIGURES.clear()

@@ -1,5 +1,5 @@
 """Who may see the reports: an office's supervisors and office administrators, for that office
-only (their StaffMembership roles); superusers for every office.
+only (the permission "reports.view" in loket.staff); superusers for every office.
 
 Pages: anonymous people go to the staff login; an account without those roles, or asking for
 an office where it holds none, gets 403 (the translated 403 page). API: `ReportsForbidden`
@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.core import errors
 from loket.offices.models import Office
-from loket.queue.models import StaffMembership
-from loket.queue.permissions import REPORT_ROLES
+from loket.staff.permissions import offices_with
 
 
 class StaffOnly(errors.PermissionDenied):
@@ -34,13 +33,7 @@ class ReportsForbidden(errors.PermissionDenied):
 
 def report_offices(user):
     """The active offices whose reports `user` may see, by name."""
-    offices = Office.objects.filter(is_active=True).order_by("name")
-    if not (user and user.is_authenticated and user.is_active):
-        return offices.none()
-    if user.is_superuser:
-        return offices
-    held = StaffMembership.objects.filter(user=user, role__in=REPORT_ROLES).values("office_id")
-    return offices.filter(pk__in=held)
+    return offices_with(user, "reports.view")
 
 
 def may_see_reports(user, office: Office | None = None) -> bool:
@@ -72,7 +65,7 @@ def reports_required(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("queue:login"))
+            return redirect_to_login(request.get_full_path(), reverse("staff:login"))
         offices = report_offices(request.user)
         if not offices.exists():
             raise deny_page()

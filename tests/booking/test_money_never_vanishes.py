@@ -14,7 +14,7 @@ from loket.core import clock
 from loket.core.models import AuditEvent
 from loket.notifications.models import OutboxMessage
 from loket.offices.models import CapacityOverride
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 from tests.helpers import (
     THURSDAY,
     assert_ledger_matches_bookings,

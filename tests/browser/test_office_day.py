@@ -16,7 +16,8 @@ from loket.booking.models import BookingStatus
 from loket.core import clock
 from loket.offices.models import WeekdayCapacity
 from loket.queue import services
-from loket.queue.models import StaffRole, Ticket, TicketStatus
+from loket.queue.models import Ticket, TicketStatus
+from loket.staff.models import StaffRole
 from tests.browser.conftest import PHONE, assert_no_csp_violations, watch_csp
 from tests.conftest import make_nik
 from tests.queue import conftest as queue_fixtures

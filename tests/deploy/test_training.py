@@ -16,8 +16,9 @@ from loket.core import clock
 from loket.offices import demo as office_demo
 from loket.queue import demo as queue_demo
 from loket.queue import services
-from loket.queue.models import LaneKind, StaffRole
+from loket.queue.models import LaneKind
 from loket.queue.services import OfficeClosedToday
+from loket.staff.models import StaffRole
 from tests.conftest import WIB
 
 # Sunday 6 December 2026, 10:15 WIB; Friday 25 December 2026 is Christmas.
@@ -44,7 +45,7 @@ def real_time(monkeypatch):
 def load_demo_office():
     office = office_demo.load_office()
     queue_demo.load_queue_demo()
-    from loket.queue.models import StaffMembership
+    from loket.staff.models import StaffMembership
 
     desk = StaffMembership.objects.get(office=office, role=StaffRole.DESK).user
     return office, desk

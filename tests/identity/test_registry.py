@@ -11,7 +11,7 @@ from loket.booking.models import BookingStatus
 from loket.core.models import AuditEvent
 from loket.identity import registry
 from loket.identity.models import ResidentRecord
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 from tests.conftest import make_nik
 from tests.helpers import WEDNESDAY, assert_ledger_matches_bookings, book, pay, person, slot_of
 

@@ -13,7 +13,8 @@ from loket.offices.models import Office
 from loket.outreach import services
 from loket.queue import bridge
 from loket.queue import services as queue
-from loket.queue.models import Counter, LaneKind, StaffRole
+from loket.queue.models import Counter, LaneKind
+from loket.staff.models import StaffRole
 from tests.conftest import WIB
 from tests.outreach.conftest import make_staff
 from tests.outreach.test_emergency import TOMORROW, record

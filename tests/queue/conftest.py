@@ -14,7 +14,7 @@ from loket.booking.services import (
 )
 from loket.core import clock
 from loket.queue import services
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 from tests.conftest import WIB, make_nik
 
 # Thursday 3 December 2026: the day the bookings are for.

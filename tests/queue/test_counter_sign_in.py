@@ -10,7 +10,8 @@ from django.urls import reverse
 from loket.core import clock
 from loket.core.models import AuditEvent
 from loket.queue import counter_sign_in, services
-from loket.queue.models import Counter, CounterSignIn, StaffRole, Ticket, TicketStatus
+from loket.queue.models import Counter, CounterSignIn, Ticket, TicketStatus
+from loket.staff.models import StaffRole
 from tests.conftest import make_nik
 from tests.queue.conftest import make_staff
 
@@ -99,7 +100,7 @@ def test_signing_in_elsewhere_moves_the_officer(officer):
 def test_logging_out_frees_the_counter(client, officer, second_officer, now):
     client.force_login(officer)
     sign_in(client, 1)
-    client.post(reverse("queue:logout"))
+    client.post(reverse("staff:logout"))
     assert not CounterSignIn.objects.filter(ended_at__isnull=True).exists()
     client.force_login(second_officer)
     sign_in(client, 1)

@@ -6,7 +6,8 @@ from loket.booking.models import BookingStatus
 from loket.core import clock
 from loket.offices import demo as office_demo
 from loket.queue import demo, services
-from loket.queue.models import Counter, StaffMembership, Stage
+from loket.queue.models import Counter, Stage
+from loket.staff.models import StaffMembership
 
 pytestmark = pytest.mark.django_db
 

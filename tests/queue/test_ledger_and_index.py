@@ -8,7 +8,7 @@ from django.urls import reverse
 from loket.booking.services import cancel_booking
 from loket.capacity.models import CapacitySlot
 from loket.offices.models import Office
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 from tests.queue.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_the_ledger_page_is_in_bahasa_indonesia_by_default(client, queue_office,
 
 def _links(client, user) -> str:
     client.force_login(user)
-    return client.get(reverse("queue:index")).content.decode()
+    return client.get(reverse("staff:index")).content.decode()
 
 
 def test_a_supervisor_s_index_links_reports_audit_and_ledger(client, queue_office, supervisor):
@@ -141,7 +141,7 @@ def test_every_index_link_opens_for_its_role(client, queue_office):
         body = _links(client, user)
         for href in re.findall(r'<a [^>]*href="(/[^"]+)"', body):
             href = href.replace("&amp;", "&")
-            if "logout" in href or href == reverse("queue:index"):
+            if "logout" in href or href == reverse("staff:index"):
                 continue
             status = client.get(href).status_code
             assert status == 200, (role, href, status)

@@ -8,8 +8,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.core import clock
 from loket.core.models import AuditEvent
-from loket.queue import two_factor
-from loket.queue.models import StaffRole
+from loket.staff import two_factor
+from loket.staff.models import StaffRole
 from tests.conftest import DEFAULT_NOW
 from tests.queue.conftest import make_staff
 
@@ -157,7 +157,7 @@ def test_a_database_failure_in_the_session_check_is_not_a_500(client, now, desk,
     view (a calm 503 when the database is really down: tests/chaos/test_database_restart.py)."""
     from django.db import OperationalError
 
-    from loket.queue import staff_session
+    from loket.staff import session as staff_session
 
     client.force_login(desk)
     session = client.session

@@ -8,7 +8,8 @@ from django.urls import reverse
 from loket.core import clock
 from loket.offices.models import Office
 from loket.queue import services
-from loket.queue.models import BapCase, Counter, StaffRole, Ticket, TicketStatus
+from loket.queue.models import BapCase, Counter, Ticket, TicketStatus
+from loket.staff.models import StaffRole
 from tests.conftest import make_nik
 from tests.queue.conftest import AT_9_10, make_staff
 
@@ -396,7 +397,7 @@ def test_the_kiosk_account_opens_nothing_else(client, queue_office, kiosk):
     login(client, kiosk)
     html = client.get(reverse("queue:kiosk", args=["KRW"])).content.decode()
     assert 'aria-label="Staff pages"' not in html and "kiosk@contoh.id" not in html
-    assert client.get(reverse("queue:index"))["Location"] == reverse("queue:kiosk", args=["KRW"])
+    assert client.get(reverse("staff:index"))["Location"] == reverse("queue:kiosk", args=["KRW"])
     for name in ("queue:desk", "queue:walk_in", "queue:counters", "queue:supervisor"):
         assert client.get(reverse(name, args=["KRW"])).status_code == 403
     assert client.post(reverse("queue:counter_action", args=["KRW", 1, "call"])).status_code == 403

@@ -39,7 +39,7 @@ def hostile_visit(office):
     """An anonymous Eazy Passport request whose organisation is a formula, approved."""
     from loket.outreach.models import Team
     from loket.queue import services as queue
-    from loket.queue.models import StaffRole
+    from loket.staff.models import StaffRole
     from tests.outreach.conftest import make_staff
 
     queue.ensure_office_queue(office=office)

@@ -47,7 +47,7 @@ def ledger_day(channel_id: int, day: dt.date) -> tuple[int, int]:
 def test_a_simpatik_day_counts_its_walk_ins_from_the_ledger(office):
     """Three people admitted on a Paspor Simpatik Saturday of three places: 3 of 3, 100%."""
     from loket.queue import services as queue
-    from loket.queue.models import StaffRole
+    from loket.staff.models import StaffRole
     from tests.outreach.conftest import make_staff
 
     queue.ensure_office_queue(office=office)
@@ -274,7 +274,7 @@ def test_officers_throughput_matches_the_events(office):
     """Stages finished per officer, against a count of the finish events."""
     from loket.accounts.models import User
     from loket.queue import services as queue
-    from loket.queue.models import StaffRole
+    from loket.staff.models import StaffRole
     from tests.reports.test_queue_figures import DAY, _serve, _walk_in
 
     queue.ensure_office_queue(office=office)
@@ -362,7 +362,7 @@ def test_eazy_passport_show_up_counts_participants_checked_in(office):
     from loket.outreach.models import Team
     from loket.queue import bridge
     from loket.queue import services as queue
-    from loket.queue.models import StaffRole
+    from loket.staff.models import StaffRole
     from tests.outreach.conftest import make_staff
     from tests.outreach.test_requests import VISIT, csv_of, data
 
@@ -403,7 +403,8 @@ def test_eazy_passport_show_up_counts_participants_checked_in(office):
 def test_a_priority_walk_in_is_served_on_the_priority_channel(office):
     """A walk-in ticket holding a priority place counts as served and taken there."""
     from loket.queue import services as queue
-    from loket.queue.models import LaneKind, StaffRole
+    from loket.queue.models import LaneKind
+    from loket.staff.models import StaffRole
     from tests.outreach.conftest import make_staff
 
     queue.ensure_office_queue(office=office)

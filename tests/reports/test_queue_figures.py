@@ -12,11 +12,12 @@ from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.outreach import services as outreach
 from loket.queue import services as queue
-from loket.queue.models import LaneKind, StaffRole, Stage
+from loket.queue.models import LaneKind, Stage
 from loket.reports import exports, queue_figures, selectors
 from loket.reports.models import QueueMonthSummary, ReportSettings
 from loket.reports.queue_figures import percentile_cont
 from loket.reports.selectors import period_for
+from loket.staff.models import StaffRole
 from tests.reports.conftest import wib
 
 DAY = dt.date(2026, 12, 2)  # a Wednesday

@@ -10,7 +10,7 @@ from loket.core import audit, clock
 from loket.core.masking import MaskingFilter, mask_text
 from loket.offices.models import Office
 from loket.queue import services as queue_services
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 
 pytestmark = pytest.mark.django_db
 NIK = "3215010101900001"

@@ -23,7 +23,7 @@ from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
 from loket.queue import services as queue_services
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +57,11 @@ OFFICE = {"office_code": "KRW"}
 # URL name -> (kwargs, expected outcome per principal). GET requests only.
 PAGES = {
     # Staff area (loket.queue): the office is in the URL.
-    "queue:index": ({}, logged_in()),
-    "queue:login": ({}, public()),
-    "queue:logout": ({}, public()),
-    "queue:login_code": ({}, public()),  # without a pending log-in: back to the login page
-    "queue:two_factor": ({}, staff_at_office(S, A, other_office=OK)),
+    "staff:index": ({}, logged_in()),
+    "staff:login": ({}, public()),
+    "staff:logout": ({}, public()),
+    "staff:login_code": ({}, public()),  # without a pending log-in: back to the login page
+    "staff:two_factor": ({}, staff_at_office(S, A, other_office=OK)),
     "queue:desk": (OFFICE, staff_at_office(D, S)),
     "queue:check_in": (OFFICE, staff_at_office(D, S)),
     "queue:release_nik": (OFFICE, staff_at_office(D, S)),

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from loket.core.masking import MaskingFilter, mask_log_text
 from loket.outreach import services as outreach
-from loket.queue.models import StaffRole
+from loket.staff.models import StaffRole
 from tests.outreach.conftest import make_staff
 from tests.outreach.test_requests import csv_of, data
 

@@ -29,12 +29,13 @@ from loket.outreach.models import (
 )
 from loket.queue import bridge
 from loket.queue import services as queue
-from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
+from loket.queue.models import Counter, Issuance, LaneKind, Ticket
 from loket.release import services as fair_release
 from loket.release.models import FairRelease, WaitingEntry
 from loket.reports import exports, selectors
 from loket.reports.models import QueueMonthSummary
 from loket.reports.selectors import period_for
+from loket.staff.models import StaffRole
 from loket.waitlist.models import WaitlistEntry
 from loket.waitlist.services import join_waitlist
 from tests.conftest import DEFAULT_NOW, WIB

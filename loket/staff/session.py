@@ -37,7 +37,7 @@ def describe(user) -> dict:
     """What the session rules need about an account (two queries, once per session)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from loket.queue.models import StaffMembership, StaffRole
+    from loket.staff.models import StaffMembership, StaffRole
 
     roles = set(StaffMembership.objects.filter(user=user).values_list("role", flat=True))
     staff = bool(user.is_staff or user.is_superuser or roles)
@@ -75,7 +75,7 @@ def mark_active(request) -> None:
 def _to_login(request, message: str):
     logout(request)
     messages.warning(request, message)
-    login = reverse("queue:login")
+    login = reverse("staff:login")
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = login

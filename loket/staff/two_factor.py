@@ -2,7 +2,7 @@
 
 Turned on by the officer from the setup page (a secret shown as text and QR code, confirmed
 with a first code); from then on the staff login asks for a code after the password, and any
-session without it is ended (see staff_session). Turned off with a current code, or by an
+session without it is ended (see session.py). Turned off with a current code, or by an
 administrator deleting the device in the admin (a lost phone). Every change is audited.
 """
 
@@ -13,10 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.core import audit
 from loket.core.errors import DomainError, PermissionDenied
-from loket.queue.models import StaffMembership, StaffRole
-
-# Who may turn two-factor login on for their own account.
-TWO_FACTOR_ROLES = (StaffRole.SUPERVISOR, StaffRole.OFFICE_ADMIN)
+from loket.staff.models import StaffMembership
+from loket.staff.permissions import roles_for
 
 
 class CodeWrong(DomainError):
@@ -30,7 +28,9 @@ def may_use_two_factor(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return StaffMembership.objects.filter(user=user, role__in=TWO_FACTOR_ROLES).exists()
+    return StaffMembership.objects.filter(
+        user=user, role__in=roles_for("staff.two_factor")
+    ).exists()
 
 
 def confirmed_device(user) -> TOTPDevice | None:
