@@ -19,8 +19,8 @@ from loket.outreach.models import (
     Team,
 )
 from loket.outreach.services import DayClosed, create_one_off_day, generate_occurrences
-from loket.queue.services import grant_role
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 
 MOBILE_TEAM = "Tim Layanan Keliling"  # one team: PATEN and Purwakarta never share a day
 EAZY_TEAM = "Tim Eazy Passport"

@@ -23,6 +23,7 @@ from loket.offices.selectors import load_channel_plan
 from loket.queue import services
 from loket.queue.models import QueueSettings
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 
 # email, password, role, name
 DEMO_STAFF = [
@@ -70,7 +71,7 @@ def load_queue_demo() -> list[tuple[str, str, str]]:
         elif not user.is_verified:  # loaded by an older demo, before staff were verified
             user.email_verified_at = clock.now()
             user.save(update_fields=["email_verified_at"])
-        services.grant_role(user=user, office=office, role=role)
+        grant_role(user=user, office=office, role=role)
     return [(email, password, str(role)) for email, password, role, _name in DEMO_STAFF]
 
 

@@ -14,6 +14,7 @@ from loket.core import clock
 from loket.core.models import AuditEvent
 from loket.notifications.models import OutboxMessage
 from loket.offices.models import CapacityOverride
+from loket.staff import services as staff_services
 from loket.staff.models import StaffRole
 from tests.helpers import (
     THURSDAY,
@@ -181,12 +182,11 @@ def refund_due(online, account):
 
 def staff(office, email, role):
     from loket.accounts.models import User
-    from loket.queue import services as queue_services
 
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     user.email_verified_at = clock.now()
     user.save()
-    queue_services.grant_role(user=user, office=office, role=role)
+    staff_services.grant_role(user=user, office=office, role=role)
     return user
 
 

@@ -12,8 +12,8 @@ from loket.capacity.models import CapacitySlot
 from loket.notifications.models import OutboxMessage
 from loket.outreach import services
 from loket.outreach.models import OutreachRequest, RequestStatus
-from loket.queue.services import grant_role
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 from tests.outreach.test_participant_file import HEADER, person
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,6 +11,7 @@ from loket.booking.models import BookingStatus
 from loket.core.models import AuditEvent
 from loket.identity import registry
 from loket.identity.models import ResidentRecord
+from loket.staff import services as staff_services
 from loket.staff.models import StaffRole
 from tests.conftest import make_nik
 from tests.helpers import WEDNESDAY, assert_ledger_matches_bookings, book, pay, person, slot_of
@@ -133,10 +134,9 @@ class RefuseAll:
 @pytest.fixture
 def desk(office):
     from loket.accounts.models import User
-    from loket.queue import services as queue_services
 
     user = User.objects.create_user("meja@contoh.id", "rahasia-staf-123", is_staff=True)
-    queue_services.grant_role(user=user, office=office, role=StaffRole.DESK)
+    staff_services.grant_role(user=user, office=office, role=StaffRole.DESK)
     return user
 
 

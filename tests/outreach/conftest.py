@@ -8,8 +8,8 @@ from loket.accounts.services import create_verified_account
 from loket.offices.models import Channel, ChannelKind, Office
 from loket.outreach import services
 from loket.outreach.models import ServiceDayKind
-from loket.queue.services import grant_role
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 
 
 def make_staff(email: str, office: Office, *roles: str):

@@ -15,6 +15,7 @@ from loket.booking.services import (
 from loket.core import clock
 from loket.queue import services
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 from tests.conftest import WIB, make_nik
 
 # Thursday 3 December 2026: the day the bookings are for.
@@ -41,7 +42,7 @@ def queue_office(office):
 def make_staff(office, email: str, *roles: str) -> User:
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     for role in roles:
-        services.grant_role(user=user, office=office, role=role)
+        grant_role(user=user, office=office, role=role)
     return user
 
 

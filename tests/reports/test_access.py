@@ -8,8 +8,8 @@ from loket.accounts.models import User
 from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
-from loket.queue.services import grant_role
 from loket.staff.models import StaffRole
+from loket.staff.services import grant_role
 
 pytestmark = pytest.mark.django_db
 

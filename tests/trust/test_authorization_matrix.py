@@ -23,6 +23,7 @@ from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
 from loket.queue import services as queue_services
+from loket.staff import services as staff_services
 from loket.staff.models import StaffRole
 
 pytestmark = pytest.mark.django_db
@@ -312,12 +313,12 @@ def principals(office, settings):
         "lain@contoh.id", STAFF_PASSWORD, is_staff=True, **verified
     )
     for role in ROLES:
-        queue_services.grant_role(user=users["other_office"], office=other, role=role)
+        staff_services.grant_role(user=users["other_office"], office=other, role=role)
     for role in ROLES:
         user = User.objects.create_user(
             f"{role}@contoh.id", STAFF_PASSWORD, is_staff=True, **verified
         )
-        queue_services.grant_role(user=user, office=office, role=role)
+        staff_services.grant_role(user=user, office=office, role=role)
         users[role] = user
     return users
 
