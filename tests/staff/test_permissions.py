@@ -1,5 +1,8 @@
 """The permission table, require(), the view decorator and the portal's link registry."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -152,3 +155,20 @@ def test_registering_a_link_twice_keeps_one(monkeypatch):
         portal.register(portal.PortalLink("queue:board", "Board", "elsewhere", 1))
     with pytest.raises(KeyError):
         portal.register(portal.PortalLink("queue:x", "X", "office_day", 1, permissions=("no",)))
+
+
+def test_no_role_lists_outside_the_staff_app():
+    """Rights are named permissions: apart from the demo accounts (which are given roles), no
+    module outside loket/staff names a staff role or filters memberships by role."""
+    import loket
+
+    root = Path(loket.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in ("staff", "demo") or "migrations" in rel.parts or rel.name == "demo.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"StaffRole\.|role__in|_ROLES\b", text):
+            offenders.append(str(rel))
+    assert offenders == []
