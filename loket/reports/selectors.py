@@ -53,8 +53,7 @@ ENDED_STATUSES = [BookingStatus.CANCELLED, BookingStatus.EXPIRED]
 MAX_PERIOD_DAYS = 366
 
 
-class PeriodInvalid(InvalidInput):
-    code = "period_invalid"
+class PeriodInvalid(InvalidInput, code="period_invalid"):
     message = _(
         "Choose a period: day, week, month or year around a date, or a custom range of at "
         "most 366 days with the start not after the end."
@@ -976,9 +975,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 }
 
 
-class FigureNotFound(InvalidInput):
-    code = "figure_not_found"
-    status = 404
+class FigureNotFound(InvalidInput, code="figure_not_found", status=404):
     message = _("There is no such figure.")
 
 
