@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from loket.booking.models import Booking, BookingStatus
+from loket.booking.models import Booking, BookingEvent, BookingStatus
 from loket.booking.services import cancel_booking, expire_overdue_holds, reschedule_booking
 from loket.core import clock
 from loket.offices.models import CapacityOverride, Channel, Closure
@@ -177,10 +177,10 @@ def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book
     from loket.accounts.services import create_verified_account
     from loket.booking.services import ApplicantData
     from loket.outreach import services as outreach
-    from tests.conftest import make_nik
     from loket.outreach.models import ServiceDayKind
     from loket.queue.models import StaffRole
     from loket.queue.services import grant_role
+    from tests.conftest import make_nik
 
     dec2 = dt.date(2026, 12, 2)
     coordinator = book(dt.date(2026, 12, 4)).account  # any account, made a coordinator
@@ -230,6 +230,15 @@ def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book
         )
         outreach.cancel_occurrence(occurrence=next_friday, reason="Hujan", actor=coordinator)
     assert Booking.objects.filter(channel=paten, date=dt.date(2026, 12, 9)).count() == 2
+    facts = BookingEvent.objects.filter(at=wib(dec2, 9)).values_list("booking__channel", "kind")
+    assert sorted(facts) == sorted(
+        [
+            (online.pk, "rescheduled"),
+            (paten.pk, "moved"),
+            (paten.pk, "moved"),
+            (paten.pk, "cancelled"),
+        ]
+    )
     rows = rows_by(selectors.outcomes(office, period_for("week", DEC)), "date")
     assert (rows[(dec2,)]["rescheduled"], rows[(dec2,)]["cancelled"]) == (1, 1)
     assert rows[(DEC,)]["made"] == 5
