@@ -321,7 +321,10 @@ def _booking(rng, channel, slot, day, holds: bool, serial: int, today, tz) -> di
         "amount": {("ordinary", 5): 350_000, ("ordinary", 10): 650_000}.get(
             (passport, validity), 950_000 if validity == 10 else 650_000
         ),
-        "rescheduled": holds and rng.random() < RESCHEDULE_RATE,
+        # Only an online booking can move (walk-ins are same-day); the draw keeps the sequence.
+        "rescheduled": holds
+        and rng.random() < RESCHEDULE_RATE
+        and channel.kind == ChannelKind.ONLINE,
     }
 
 
