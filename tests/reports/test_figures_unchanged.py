@@ -1,6 +1,6 @@
 """Every report figure on a generated office history, against a recorded copy.
 
-The copy (data/generated_figures.json) was recorded when the reports still read cancellations,
+The copy (generated_figures.json) was recorded when the reports still read cancellations,
 expiries and reschedules from audit action strings; they now read the typed BookingEvent rows,
 and each figure must come out the same. After a deliberate change of a figure, record it again:
 `LOKET_RECORD_FIGURES=1 pytest tests/reports/test_figures_unchanged.py`.
@@ -14,7 +14,7 @@ from pathlib import Path
 from loket.reports import generator, selectors
 from loket.reports.selectors import period_for
 
-RECORDED = Path(__file__).parent / "data" / "generated_figures.json"
+RECORDED = Path(__file__).parent / "generated_figures.json"
 PERIODS = [
     ("month", dt.date(2026, 11, 1)),
     ("week", dt.date(2026, 11, 12)),
