@@ -406,7 +406,8 @@ def _events(b: Booking, r: dict, tz) -> list[BookingEvent]:
     """The typed facts the lifecycle would have written for `b`, built by its own builder:
     paid, rescheduled (a week earlier than first booked, a third of the way from booking to
     the appointment), cancelled or expired, and on a past day checked in at the window's start
-    and completed or missed at its end. No audit rows: no report reads or shows them."""
+    (a walk-in: once paid) and completed or missed at the window's end. No audit rows: no
+    report reads or shows them."""
     S, K = BookingStatus, BookingEventKind
     events = []
     if b.paid_at is not None:
@@ -430,8 +431,8 @@ def _events(b: Booking, r: dict, tz) -> list[BookingEvent]:
             booking_event(b, kind=b.status, from_status=S.AWAITING_PAYMENT, at=b.updated_at)
         )
     elif b.status in (S.COMPLETED, S.NO_SHOW):
-        came = dt.datetime.combine(b.date, b.window_start, tzinfo=tz)
-        left = dt.datetime.combine(b.date, b.window_end, tzinfo=tz)
+        came = max(dt.datetime.combine(b.date, b.window_start, tzinfo=tz), b.paid_at)
+        left = max(dt.datetime.combine(b.date, b.window_end, tzinfo=tz), came)
         events.append(booking_event(b, kind=K.CHECKED_IN, from_status=S.CONFIRMED, at=came))
         events.append(booking_event(b, kind=b.status, from_status=S.CHECKED_IN, at=left))
     return events
