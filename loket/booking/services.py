@@ -22,6 +22,7 @@ from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
+    BookingEventKind,
     BookingStatus,
     IdempotencyRecord,
     Purpose,
@@ -471,7 +472,10 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         before = _snapshot(locked)
         # The old place is offered to the waiting list (capacity.events.PlacesFreed).
         if not lifecycle.move_booking(
-            locked, to_slot=new_slot, reschedule_count=locked.reschedule_count + 1
+            locked,
+            to_slot=new_slot,
+            kind=BookingEventKind.RESCHEDULED,
+            reschedule_count=locked.reschedule_count + 1,
         ):
             raise ledger.QuotaExhausted()
         audit.record(
