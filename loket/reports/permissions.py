@@ -19,13 +19,11 @@ from loket.offices.models import Office
 from loket.staff.permissions import offices_with
 
 
-class StaffOnly(errors.PermissionDenied):
-    code = "staff_only"
+class StaffOnly(errors.PermissionDenied, code="staff_only"):
     message = _("Reports are for the supervisors and office administrators of an office.")
 
 
-class ReportsForbidden(errors.PermissionDenied):
-    code = "reports_forbidden"
+class ReportsForbidden(errors.PermissionDenied, code="reports_forbidden"):
     message = _(
         "The reports of office %(office)s are for its supervisors and office administrators."
     )

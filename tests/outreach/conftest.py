@@ -6,7 +6,7 @@ import pytest
 
 from loket.accounts.services import create_verified_account
 from loket.offices.models import Channel, ChannelKind, Office
-from loket.outreach import services
+from loket.outreach import planning, service_days
 from loket.outreach.models import ServiceDayKind
 from loket.staff.models import StaffRole
 from loket.staff.services import grant_role
@@ -42,12 +42,12 @@ def desk(office):
 
 @pytest.fixture
 def team(office):
-    return services.create_team(office=office, name="Tim A", size=4)
+    return planning.create_team(office=office, name="Tim A", size=4)
 
 
 @pytest.fixture
 def team_b(office):
-    return services.create_team(office=office, name="Tim B", size=3)
+    return planning.create_team(office=office, name="Tim B", size=3)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def simpatik(office) -> Channel:
 @pytest.fixture
 def paten_rule(office, paten, team):
     """PATEN every Friday from 2023, served by Tim A."""
-    return services.create_service_day_rule(
+    return service_days.create_service_day_rule(
         office=office,
         channel=paten,
         name="PATEN",

@@ -13,9 +13,9 @@ from loket.booking.services import (
     sign_payment_notice,
 )
 from loket.core import clock
-from loket.queue import services
+from loket.queue import office_setup
+from loket.staff import services as staff_services
 from loket.staff.models import StaffRole
-from loket.staff.services import grant_role
 from tests.conftest import WIB, make_nik
 
 # Thursday 3 December 2026: the day the bookings are for.
@@ -31,18 +31,18 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def queue_office(office):
-    services.ensure_office_queue(office=office)
-    services.save_counter(office=office, number=1, stage_codes=["document_check"])
-    services.save_counter(office=office, number=2, stage_codes=["document_check"])
-    services.save_counter(office=office, number=3, stage_codes=["photo_interview"])
-    services.save_counter(office=office, number=4, stage_codes=["payment"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.save_counter(office=office, number=2, stage_codes=["document_check"])
+    office_setup.save_counter(office=office, number=3, stage_codes=["photo_interview"])
+    office_setup.save_counter(office=office, number=4, stage_codes=["payment"])
     return office
 
 
 def make_staff(office, email: str, *roles: str) -> User:
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     for role in roles:
-        grant_role(user=user, office=office, role=role)
+        staff_services.grant_role(user=user, office=office, role=role)
     return user
 
 

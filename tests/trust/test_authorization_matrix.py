@@ -22,7 +22,7 @@ from config.api import api
 from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
-from loket.queue import services as queue_services
+from loket.queue import office_setup
 from loket.staff import services as staff_services
 from loket.staff.models import StaffRole
 
@@ -302,8 +302,8 @@ def principals(office, settings):
     from loket.accounts.services import create_verified_account
 
     User = get_user_model()
-    queue_services.ensure_office_queue(office=office)
-    queue_services.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
     other = Office.objects.create(code="BDG", name="Kantor Imigrasi Bandung")
     users = {"anonymous": None}
     users["applicant"] = create_verified_account(email="warga@contoh.id", password="rahasia-1234")
