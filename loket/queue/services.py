@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
-from loket.booking.services import verify_qr
+from loket.booking.proofs import verify_qr
 from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
