@@ -28,12 +28,6 @@ FLOORS = (
 # goes on (other parts move them). This list may only shrink: the test fails when an edge
 # appears that is not here, and when one listed here is gone (then delete its line).
 KNOWN_EDGES = {
-    # offices: a capacity change resizes the ledger (which offers the new places through its
-    # events), the API lists availability from the ledger, the demo loader fills every app.
-    ("offices", "booking"),
-    ("offices", "capacity"),
-    ("offices", "outreach"),
-    ("offices", "queue"),
     # outreach makes queue tickets (walk-ins, service days); the queue's bridge and views
     # read outreach back, which closes a circle.
     ("queue", "outreach"),
