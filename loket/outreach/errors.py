@@ -1,4 +1,4 @@
-"""Errors of the outreach check-in at the office day (raised by loket.queue.bridge)."""
+"""Errors of the outreach check-in at the office day (raised by loket.outreach.bridge)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -28,7 +28,7 @@ from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import CapacityOverride, Channel, ChannelKind, Closure, Office
 from loket.offices.selectors import load_channel_plan
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.models import (
     AssignmentKind,
     EmergencyCase,
@@ -46,7 +46,6 @@ from loket.outreach.models import (
     TeamAssignment,
     WalkInAdmission,
 )
-from loket.queue import bridge
 from loket.queue.models import StaffRole
 from loket.queue.services import require_role
 

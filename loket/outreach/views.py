@@ -18,10 +18,9 @@ from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
 from loket.offices.selectors import get_office, list_offices
-from loket.outreach import forms, selectors, services
+from loket.outreach import bridge, forms, selectors, services
 from loket.outreach.domain import emergency_eligibility
 from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
-from loket.queue import bridge
 from loket.queue.permissions import roles_at
 
 

@@ -10,8 +10,7 @@ from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.core.errors import PermissionDenied
 from loket.offices.models import Office
-from loket.outreach import services
-from loket.queue import bridge
+from loket.outreach import bridge, services
 from loket.queue import services as queue
 from loket.queue.models import Counter, LaneKind, StaffRole
 from tests.conftest import WIB

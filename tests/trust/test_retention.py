@@ -20,6 +20,7 @@ from loket.core.personal_data import ANONYMISED_NAME, KINDS, anonymise_closed_ca
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import deliver_due_messages
 from loket.offices.models import CapacityOverride, Channel, ChannelKind
+from loket.outreach import bridge
 from loket.outreach import services as outreach
 from loket.outreach.models import (
     EmergencyCase,
@@ -27,7 +28,6 @@ from loket.outreach.models import (
     OutreachRequest,
     WalkInAdmission,
 )
-from loket.queue import bridge
 from loket.queue import services as queue
 from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
 from loket.release import services as fair_release
