@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "loket.waitlist",
     "loket.release",
     "loket.web",
+    "loket.demo",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ from loket.core import audit, clock
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
 from loket.offices.models import ChannelKind, Office
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.errors import (
     CaseAlreadyDecided,
     CaseInvalid,
@@ -29,7 +29,6 @@ from loket.outreach.planning import (
     _closure_reason,
     working_area,
 )
-from loket.queue import bridge
 from loket.staff.permissions import require
 
 

@@ -25,7 +25,7 @@ from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import Channel, ChannelKind, Closure, Office
 from loket.offices.selectors import load_channel_plan
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.errors import (
     ApplicationTypeNotOnDay,
     ChannelDayTaken,
@@ -53,7 +53,6 @@ from loket.outreach.planning import (
     _set_day_places,
     _take_place_on,
 )
-from loket.queue import bridge
 from loket.staff.permissions import require
 
 
