@@ -1,8 +1,9 @@
-"""What outreach plans share: who may plan, the office's open days and working area, teams,
-and the places of a day.
+"""What outreach plans share: the office's open days and working area, teams, and the places
+of a day.
 
-Staff rights are named permissions held through StaffMembership roles at the office
-concerned (loket.staff.permissions).
+Who may plan, admit walk-ins, run the hotline or decide a case: the named permissions
+outreach.plan, outreach.walk_in, outreach.hotline and outreach.decide (loket.staff.permissions),
+held through roles at the office concerned.
 """
 
 import datetime as dt
