@@ -426,7 +426,8 @@ async def fair_release(
             payload = {}
         code = payload.get("code", "") if isinstance(payload, dict) and status != 201 else ""
         result.statuses[f"{status} {code}".strip()] += 1
-        if status not in (200, 201) and code != "quota_exhausted" and len(result.samples) < 5:
+        expected = status in (200, 201, 429) or code == "quota_exhausted"  # 429: the limits
+        if not expected and len(result.samples) < 5:
             result.samples.append(f"{kind} {method} {status}: {str(payload)[:160]}")
         return status, payload if isinstance(payload, dict) else {}
 

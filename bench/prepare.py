@@ -98,7 +98,7 @@ def registered_niks(count: int) -> list[tuple[str, dt.date]]:
     ResidentRecord.objects.bulk_create(
         [
             ResidentRecord(
-                nik=nik, name=BENCH_NAME, birth_date=birth, source="bench", updated_at=now
+                nik=nik, name=BENCH_NAME, birth_date=birth, source="admin", updated_at=now
             )
             for nik, birth in niks
         ],

@@ -118,7 +118,7 @@ def _flagged_full(request) -> bool:
             return False
         day = dt.date.fromisoformat(body["date"])
         slot = config_cache.slot_identity(channel, day, parse_window(body["window"]))
-        if slot is None:
+        if slot is None or not ledger.may_be_full(slot.pk):
             return False
         # The refusals that come before the ledger's (walk-in only, a closed day, ...) keep
         # their own answers.

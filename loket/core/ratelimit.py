@@ -12,7 +12,7 @@ through (every guarantee is in the database).
 import logging
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
@@ -31,8 +31,9 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _redis():
-    if isinstance(cache, RedisCache):
-        return cache._cache.get_client(write=True)
+    backend = caches["default"]  # `cache` is a proxy to it
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(write=True)
     return None
 
 
