@@ -3,7 +3,10 @@
 Scenarios, with their ceilings measured in the same run: an open release stormed by 64 and by
 256 clients; refusals on a sold-out day; a fair release with 500 people of whom 10% send 10x
 the requests; GET /healthz (the web stack's limit) and the raw booking transaction on
-PostgreSQL; the server's peak memory; the reports' timings (loket.reports.bench).
+PostgreSQL (spread over a day's windows, and all on one slot row); the server's peak memory; the
+reports' timings (loket.reports.bench). Rate limits are on, as in production: each simulated
+client sends its own address (X-Forwarded-For, as the edge proxy would). Issue 17's targets are
+printed last with their ratios, PASS or MISS. --proxy: two app servers behind HAProxy.
 
 Exits non-zero if any booking went over capacity, any answer was a 5xx, the ledger, the
 bookings and the 201 answers disagree, a refusal was not `quota_exhausted`, or someone was
@@ -321,6 +324,7 @@ def main(argv: list[str]) -> int:
         log=Path(data_dir) / ("haproxy.log" if args.proxy else "gunicorn.log"),
         redis_url=args.redis_url if redis_on else "",
         port=args.port,
+        production_limits=True,
     )
     sampler = MemorySampler(server)
     fair = None

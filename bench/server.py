@@ -36,6 +36,7 @@ class Server:
         port: int = 0,
         env: dict | None = None,
         trusted_proxies: int = 1,
+        production_limits: bool = False,
     ):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -49,15 +50,18 @@ class Server:
             "LOKET_DEBUG": "0",
             "LOKET_DB_CONN_MAX_AGE": "600",
             "LOKET_LOG_LEVEL": "WARNING",
-            # Rate limits on, as in production; the load generator stands for the clients'
-            # edge proxy and sends each client's own address (bench.load.client_address).
-            "LOKET_RATE_LIMITS_ENABLED": "1",
-            "LOKET_TRUSTED_PROXIES": str(trusted_proxies),
-            # As in production: the registry knows the bench's people (bench.prepare).
-            "LOKET_IDENTITY_LOCAL_ENROL": "0",
+            "LOKET_RATE_LIMITS_ENABLED": "0",
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "REDIS_URL": redis_url,
         }
+        if production_limits:
+            # Rate limits on, as in production; the load generator stands for the clients'
+            # edge proxy and sends each client's own address (bench.load.client_address).
+            # The registry knows the bench's people (bench.prepare.registered_niks) and
+            # enrols nobody, as in production.
+            self.env["LOKET_RATE_LIMITS_ENABLED"] = "1"
+            self.env["LOKET_TRUSTED_PROXIES"] = str(trusted_proxies)
+            self.env["LOKET_IDENTITY_LOCAL_ENROL"] = "0"
         if env is not None:  # the caller's whole environment (e.g. make run's, on SQLite)
             self.env = env
         self.process: subprocess.Popen | None = None
@@ -153,7 +157,8 @@ class MemorySampler(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
-        self.join(timeout=2)
+        if self.is_alive():
+            self.join(timeout=2)
 
 
 HAPROXY_CONFIG = """global
@@ -165,7 +170,7 @@ defaults
     timeout server 60s
     option http-keep-alive
     # Appends the address it saw: the app then trusts two proxies (this one, the edge).
-    option forwardedfor
+    option forwardfor
 frontend loket
     bind 127.0.0.1:{port}
     default_backend app
@@ -210,6 +215,13 @@ class ProxiedServers:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> None:
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> None:
         for app in self.apps:
             app.start(timeout)
         servers = "\n".join(
@@ -240,15 +252,18 @@ class ProxiedServers:
         return own + [pid for app in self.apps for pid in app.pids()]
 
     def stop(self, timeout: float = 10) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+        if self.process is not None:
+            if self.process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+                    os.killpg(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait(timeout=5)
             self._log.close()
+            self.process = None
         for app in self.apps:
-            app.stop(timeout)
+            if app.process is not None:
+                app.stop(timeout)
