@@ -276,3 +276,43 @@ def test_the_booking_limits_are_counted_in_one_cache_round_trip(settings, monkey
     assert wait is not None and 0 < wait <= 60
     assert len(calls) == 6
     assert ratelimit.parse_rate("5/10m") == (5, 600)
+
+
+def _redis_url():
+    import os
+
+    import redis
+
+    url = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def test_the_limits_are_one_redis_pipeline_when_redis_is_the_cache(settings, monkeypatch):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis at LOKET_TEST_REDIS_URL")
+    import uuid
+
+    import redis
+
+    from loket.core import ratelimit
+
+    settings.CACHES = {
+        "default": {"BACKEND": "loket.core.redis_cache.RedisCache", "LOCATION": url}
+    }
+    executed = []
+    real = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline, "execute", lambda self, *a, **k: executed.append(1) or real(self)
+    )
+    monkeypatch.setattr(ratelimit, "_incr", lambda *a: pytest.fail("not the Redis path"))
+    key = f"test:{uuid.uuid4().hex}"
+    limits = [(f"{key}:a", "2/m"), (f"{key}:b", "9/m")]
+    assert ratelimit.hit(limits) is None
+    assert ratelimit.hit(limits) is None
+    assert 0 < ratelimit.hit(limits) <= 60
+    assert executed == [1, 1, 1]
