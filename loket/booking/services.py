@@ -5,12 +5,9 @@ Lock order, everywhere: the booking row (if any), then ledger slots in ascending
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,10 +19,12 @@ from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
+    BookingEventKind,
     BookingStatus,
     IdempotencyRecord,
     Purpose,
 )
+from loket.booking.payments import receive_payment_notice
 from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
@@ -38,138 +37,72 @@ from loket.notifications.services import build_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
 
-QR_SALT = "loket.booking.qr"
 # Choices' .values builds a new list on every use.
 _PURPOSES = frozenset(Purpose.values)
 _PASSPORT_TYPES = frozenset(PassportType.values)
 
 
-class BookingNotFound(NotFound):
-    code = "booking_not_found"
+class BookingNotFound(NotFound, code="booking_not_found"):
     message = _("There is no such booking.")
 
 
-class ActiveBookingExists(DomainError):
-    code = "active_booking_exists"
-    status = 409
+class ActiveBookingExists(DomainError, code="active_booking_exists", status=409):
     message = _("This NIK already has an active booking. Cancel it or use it first.")
 
 
-class WalkInOnly(DomainError):
-    code = "walk_in_only"
-    status = 422
+class WalkInOnly(DomainError, code="walk_in_only", status=422):
     message = _(
         "Lost and damaged passports are served only in person. Come to the office with your "
         "KTP, KK and the police report (lost) or the damaged passport."
     )
 
 
-class ApplicationTypeNotOffered(DomainError):
-    code = "application_type_not_offered"
-    status = 422
+class ApplicationTypeNotOffered(DomainError, code="application_type_not_offered", status=422):
     message = _("This service channel does not serve this application type.")
 
 
-class ChannelNotBookable(DomainError):
-    code = "channel_not_bookable"
-    status = 422
+class ChannelNotBookable(DomainError, code="channel_not_bookable", status=422):
     message = _("This service channel cannot be booked online.")
 
 
-class DatePast(DomainError):
-    code = "date_past"
-    status = 422
+class DatePast(DomainError, code="date_past", status=422):
     message = _("This date has passed. Choose a later date.")
 
 
-class DateTooSoon(DomainError):
-    code = "date_too_soon"
-    status = 422
+class DateTooSoon(DomainError, code="date_too_soon", status=422):
     message = _("This date is too close. Book at least %(days)s day(s) ahead.")
 
 
-class OfficeClosed(DomainError):
-    code = "office_closed"
-    status = 422
+class OfficeClosed(DomainError, code="office_closed", status=422):
     message = _("The office is closed on this date. Choose another date.")
 
 
-class NotReleased(DomainError):
-    code = "not_released"
-    status = 422
+class NotReleased(DomainError, code="not_released", status=422):
     message = _("Places for this date are not released yet. They open on %(opens)s.")
 
 
-class BeyondHorizon(DomainError):
-    code = "beyond_horizon"
-    status = 422
+class BeyondHorizon(DomainError, code="beyond_horizon", status=422):
     message = _("This date is too far ahead. You can book at most %(days)s days ahead.")
 
 
-class BookingNotActive(DomainError):
-    code = "booking_not_active"
-    status = 409
+class BookingNotActive(DomainError, code="booking_not_active", status=409):
     message = _("This booking is no longer active.")
 
 
-class RescheduleNotAllowed(DomainError):
-    code = "reschedule_not_allowed"
-    status = 409
+class RescheduleNotAllowed(DomainError, code="reschedule_not_allowed", status=409):
     message = _("A booking can be rescheduled once, no later than the day before the appointment.")
 
 
-class SameSlot(DomainError):
-    code = "same_slot"
-    status = 422
+class SameSlot(DomainError, code="same_slot", status=422):
     message = _("The booking is already for this date and window.")
 
 
-class TariffMissing(DomainError):
-    code = "tariff_missing"
-    status = 503
+class TariffMissing(DomainError, code="tariff_missing", status=503):
     message = _("No fee is configured for this passport type. Contact the office.")
 
 
-class PaymentRejected(DomainError):
-    code = "payment_rejected"
-    status = 400
-    message = _("The payment notice is refused.")
-
-
-class SignatureInvalid(PaymentRejected):
-    code = "signature_invalid"
-    status = 401
-    message = _("The signature of the payment notice is wrong.")
-
-
-class BillingCodeUnknown(PaymentRejected):
-    code = "billing_code_unknown"
-    status = 404
-    message = _("No booking has this billing code.")
-
-
-class BillingCodeExpired(PaymentRejected):
-    code = "billing_code_expired"
-    status = 409
-    message = _("The payment deadline of this billing code has passed.")
-
-
-class AmountMismatch(PaymentRejected):
-    code = "amount_mismatch"
-    status = 409
-    message = _("The amount paid differs from the amount billed.")
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    status = 422
+class IdempotencyKeyReused(DomainError, code="idempotency_key_reused", status=422):
     message = _("This Idempotency-Key was used for a different request.")
-
-
-class QrInvalid(DomainError):
-    code = "qr_invalid"
-    status = 400
-    message = _("This QR code is not a valid Loket booking proof.")
 
 
 @dataclass(frozen=True)
@@ -233,14 +166,6 @@ def _window_slot(channel: Channel, day: dt.date, window_start: dt.time) -> Capac
         slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
         config_cache.remember_slot(slot)
     return slot
-
-
-def _snapshot(booking: Booking) -> dict:
-    return {
-        "status": booking.status,
-        "date": booking.date.isoformat(),
-        "window": booking.window_start.strftime("%H:%M"),
-    }
 
 
 def book_appointment(
@@ -420,7 +345,7 @@ def _write_booking(
             obj=booking,
             actor=actor,
             office=booking.office,
-            after=_snapshot(booking),
+            after=lifecycle.snapshot(booking),
         )
     )
     batch.insert(build_message(**message), ignore_conflicts=True)
@@ -465,7 +390,7 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
     if booking.date < today:
         raise BookingNotActive()
     with transaction.atomic():
-        before = _snapshot(booking)
+        before = lifecycle.snapshot(booking)
         # The lifecycle gives the place back; the ledger offers it to the waiting list.
         if not lifecycle.change_status(booking, to=BookingStatus.CANCELLED):
             raise BookingNotActive()
@@ -475,7 +400,7 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
             actor=actor or account,
             office=booking.office,
             before=before,
-            after=_snapshot(booking),
+            after=lifecycle.snapshot(booking),
         )
     return booking
 
@@ -509,10 +434,13 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             raise RescheduleNotAllowed()
         # Moving into a day that is being released goes through its waiting room too.
         pass_gates(account=account, channel=channel, day=day, nik=locked.nik)
-        before = _snapshot(locked)
+        before = lifecycle.snapshot(locked)
         # The old place is offered to the waiting list (capacity.events.PlacesFreed).
         if not lifecycle.move_booking(
-            locked, to_slot=new_slot, reschedule_count=locked.reschedule_count + 1
+            locked,
+            to_slot=new_slot,
+            kind=BookingEventKind.RESCHEDULED,
+            reschedule_count=locked.reschedule_count + 1,
         ):
             raise ledger.QuotaExhausted()
         audit.record(
@@ -521,7 +449,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             actor=account,
             office=booking.office,
             before=before,
-            after=_snapshot(locked),
+            after=lifecycle.snapshot(locked),
         )
     return locked
 
@@ -544,7 +472,7 @@ def expire_overdue_holds(
     expired = 0
     for booking in overdue.select_related("office")[:limit]:
         with transaction.atomic():
-            before = _snapshot(booking)
+            before = lifecycle.snapshot(booking)
             if not lifecycle.change_status(booking, to=BookingStatus.EXPIRED):
                 continue
             audit.record(
@@ -553,40 +481,16 @@ def expire_overdue_holds(
                 actor_label="system",
                 office=booking.office,
                 before=before,
-                after=_snapshot(booking),
+                after=lifecycle.snapshot(booking),
             )
             expired += 1
     return expired
-
-
-def sign_payment_notice(body: bytes) -> str:
-    return hmac.new(settings.PAYMENT_SECRET.encode(), body, hashlib.sha256).hexdigest()
-
-
-def qr_payload(booking: Booking) -> str:
-    return signing.dumps(
-        {"c": booking.code, "n": booking.application_number}, salt=QR_SALT, compress=True
-    )
-
-
-def verify_qr(payload: str) -> Booking:
-    """The booking a QR proof stands for; refused if it was not signed by this installation."""
-    try:
-        data = signing.loads(payload or "", salt=QR_SALT)
-        booking = Booking.objects.select_related("office", "applicant").get(
-            code=data["c"], application_number=data["n"]
-        )
-    except (signing.BadSignature, KeyError, TypeError, Booking.DoesNotExist):
-        raise QrInvalid() from None
-    return booking
 
 
 def record_payment(*, body: bytes, signature: str) -> Booking:
     """Accept the gateway's signed notice: recorded whatever its outcome, the booking confirmed
     when it can be (see loket.booking.payments). Idempotent. The booking carries the Payment
     as `last_payment`."""
-    from loket.booking.payments import receive_payment_notice
-
     payment = receive_payment_notice(body=body, signature=signature)
     booking = payment.booking
     booking.last_payment = payment

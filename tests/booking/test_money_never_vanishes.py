@@ -31,7 +31,7 @@ def notify(client, body: bytes):
         "/api/v1/payments/notify",
         body,
         content_type="application/json",
-        HTTP_X_SIGNATURE=services.sign_payment_notice(body),
+        HTTP_X_SIGNATURE=payments.sign_payment_notice(body),
     )
 
 
@@ -181,12 +181,12 @@ def refund_due(online, account):
 
 def staff(office, email, role):
     from loket.accounts.models import User
-    from loket.queue import services as queue_services
+    from loket.queue import staff_roles
 
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     user.email_verified_at = clock.now()
     user.save()
-    queue_services.grant_role(user=user, office=office, role=role)
+    staff_roles.grant_role(user=user, office=office, role=role)
     return user
 
 
