@@ -301,9 +301,7 @@ def test_the_limits_are_one_redis_pipeline_when_redis_is_the_cache(settings, mon
 
     from loket.core import ratelimit
 
-    settings.CACHES = {
-        "default": {"BACKEND": "loket.core.redis_cache.RedisCache", "LOCATION": url}
-    }
+    settings.CACHES = {"default": {"BACKEND": "loket.core.redis_cache.RedisCache", "LOCATION": url}}
     executed = []
     real = redis.client.Pipeline.execute
     monkeypatch.setattr(
