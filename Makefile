@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run dev install install-test browser migrate demo test chaos lint bench deploy-check clean
+.PHONY: run dev install install-test browser proxy migrate demo test chaos lint bench bench-proxy \
+	deploy-check clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -85,8 +86,26 @@ lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The release-day bench (bench/__main__.py): booking storms, refusals of a full day, a fair
+# release, with rate limits on; the ceilings (GET /healthz, the raw booking transaction, one
+# slot row) measured in the same run; prints issue 17's targets with their ratios, PASS/MISS.
 bench: install-test
 	$(PY) -m bench $(BENCH_ARGS)
+
+# The same through HAProxy in front of two app servers (half the workers each).
+bench-proxy: install-test proxy
+	$(PY) -m bench --proxy $(BENCH_ARGS)
+
+# Debian's HAProxy for `make bench-proxy` (and the README's two-server setup).
+proxy:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's haproxy"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo "HAProxy is missing: apt-get install haproxy"; exit 1; \
+	  fi; \
+	fi
 
 # The README's "Deploying on PostgreSQL", run for real on a throwaway database: production
 # settings with secrets, migrate, collectstatic (manifest storage), gunicorn, then every main

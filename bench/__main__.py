@@ -3,7 +3,10 @@
 Scenarios, with their ceilings measured in the same run: an open release stormed by 64 and by
 256 clients; refusals on a sold-out day; a fair release with 500 people of whom 10% send 10x
 the requests; GET /healthz (the web stack's limit) and the raw booking transaction on
-PostgreSQL; the server's peak memory; the reports' timings (loket.reports.bench).
+PostgreSQL (spread over a day's windows, and all on one slot row); the server's peak memory; the
+reports' timings (loket.reports.bench). Rate limits are on, as in production: each simulated
+client sends its own address (X-Forwarded-For, as the edge proxy would). Issue 17's targets are
+printed last with their ratios, PASS or MISS. --proxy: two app servers behind HAProxy.
 
 Exits non-zero if any booking went over capacity, any answer was a 5xx, the ledger, the
 bookings and the 201 answers disagree, a refusal was not `quota_exhausted`, or someone was
@@ -29,14 +32,14 @@ from bench.burst import run_make_run_burst
 from bench.prepare import (
     check_ledger,
     configure_django,
-    distinct_niks,
     ensure_database,
     make_accounts,
     prepare,
     prepare_day,
+    registered_niks,
     reset_database,
 )
-from bench.server import MemorySampler, Server
+from bench.server import MemorySampler, ProxiedServers, Server
 
 DEFAULT_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loket_bench")
 DEFAULT_REPORTS_URL = os.environ.get(
@@ -78,7 +81,48 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--fair-places", type=int, default=250)
     p.add_argument("--fair-lottery", type=float, default=12, help="lottery period (s)")
     p.add_argument("--fair-rate", type=int, default=900, help="people let in per minute")
+    p.add_argument(
+        "--proxy",
+        action="store_true",
+        help="two app servers (half the workers each) behind HAProxy (`make proxy`)",
+    )
     return p.parse_args(argv)
+
+
+# Issue 17's targets, as ratios within one run (they hold on any machine).
+BOOKING_RATIO = 0.5  # bookings/s at `--clients` : GET /healthz/s
+BOOKING_P99_MS = 100.0  # p99 of a booking (201) at `--clients`
+REFUSAL_RATIO = 0.9  # refusals of a full day/s : GET /healthz/s
+
+
+def targets(*, storm, health_rate, refused_rate, safe: bool) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for each target."""
+    booking_rate = storm.created / storm.fill_time if storm.fill_time else 0.0
+    booking_ratio = booking_rate / health_rate if health_rate else 0.0
+    p99 = pct(storm.booking_latencies, 99)
+    refusal_ratio = refused_rate / health_rate if health_rate else 0.0
+    return [
+        (
+            f"bookings/s : healthz >= {BOOKING_RATIO}",
+            f"{booking_ratio:.3f} ({booking_ratio / BOOKING_RATIO:.2f} of the target)",
+            booking_ratio >= BOOKING_RATIO,
+        ),
+        (
+            f"p99 booking < {BOOKING_P99_MS:.0f} ms",
+            f"{p99:.1f} ms ({p99 / BOOKING_P99_MS:.2f} of the bound)",
+            p99 < BOOKING_P99_MS,
+        ),
+        (
+            f"refusals/s : healthz >= {REFUSAL_RATIO}",
+            f"{refusal_ratio:.3f} ({refusal_ratio / REFUSAL_RATIO:.2f} of the target)",
+            refusal_ratio >= REFUSAL_RATIO,
+        ),
+        (
+            "rate limits on: 0 over capacity, 0 5xx, ledgers consistent, fair release",
+            "yes" if safe else "NO (see above)",
+            safe,
+        ),
+    ]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -252,7 +296,13 @@ def main(argv: list[str]) -> int:
     day_fair = prepare_day(places=args.fair_places, skip=(day.date, day_big.date))
     tokens_fair = make_accounts(args.fair_people, "fair")
     tokens_sold = make_accounts(args.clients, "sold")
-    niks = distinct_niks()
+    # Each 201 and each unexpected answer moves a client to a new NIK: at most the places
+    # and the requests of the two storms, the refusing clients and the fair release's people.
+    niks = iter(
+        registered_niks(
+            2 * args.places + 2 * (args.clients + big) + args.fair_people + args.clients + 2000
+        )
+    )
     print(
         f"  days {day.date} / {day_big.date} ({len(day.windows)} windows, {day.places} places), "
         f"fair day {day_fair.date} ({day_fair.places} places), "
@@ -265,20 +315,30 @@ def main(argv: list[str]) -> int:
     from django.db import connections
 
     connections.close_all()
-    server = Server(
+    server_class = ProxiedServers if args.proxy else Server
+    server = server_class(
         database_url=args.database_url,
         data_dir=data_dir,
         workers=args.workers,
         threads=args.threads,
-        log=Path(data_dir) / "gunicorn.log",
+        log=Path(data_dir) / ("haproxy.log" if args.proxy else "gunicorn.log"),
         redis_url=args.redis_url if redis_on else "",
         port=args.port,
+        production_limits=True,
     )
     sampler = MemorySampler(server)
     fair = None
     try:
         server.start()
         sampler.start()
+        # The ceiling before the storms and after the refusals: its mean stands for the load
+        # the machine had during both (others' work on a shared machine drifts).
+        print("Ceiling: GET /healthz ...", flush=True)
+        health_before = asyncio.run(
+            load.healthz_rate(
+                base_url=server.base_url, clients=args.clients, duration=args.ceiling_seconds
+            )
+        )
         storm = run_storm("Open release", server, day, tokens, args.clients, args, niks)
         storm_big = run_storm("Open release", server, day_big, tokens_big, big, args, niks)
         print("Sold-out day: refusals ...", flush=True)
@@ -293,10 +353,17 @@ def main(argv: list[str]) -> int:
             )
         )
         print("Ceiling: GET /healthz ...", flush=True)
-        health = asyncio.run(
+        health_after = asyncio.run(
             load.healthz_rate(
                 base_url=server.base_url, clients=args.clients, duration=args.ceiling_seconds
             )
+        )
+        health = load.RateResult(
+            health_before.count + health_after.count,
+            health_before.failures + health_after.failures,
+            health_before.elapsed + health_after.elapsed,
+            health_before.latencies + health_after.latencies,
+            f"{health_before.rate:.0f} before the storms, {health_after.rate:.0f} after",
         )
         print(f"Fair release: {args.fair_people} people ...", flush=True)
         setup_fair_release(
@@ -328,7 +395,9 @@ def main(argv: list[str]) -> int:
     finally:
         sampler.stop()
         server.stop()
-        log_tail = (Path(data_dir) / "gunicorn.log").read_text(errors="replace")[-2000:]
+        log_tail = "".join(
+            log.read_text(errors="replace")[-2000:] for log in sorted(Path(data_dir).glob("*.log"))
+        )
 
     print("Ceiling: raw booking transaction on PostgreSQL ...", flush=True)
     raw = asyncio.run(
@@ -337,6 +406,16 @@ def main(argv: list[str]) -> int:
             day=day,
             clients=args.clients,
             duration=args.ceiling_seconds,
+        )
+    )
+    print("Ceiling: raw booking transaction on one slot row (the hot row) ...", flush=True)
+    hot = asyncio.run(
+        load.raw_rate(
+            database_url=args.database_url,
+            day=day,
+            clients=args.clients,
+            duration=args.ceiling_seconds,
+            one_slot=True,
         )
     )
     ledger = check_ledger(day, storm.created, sum(storm.errors.values()))
@@ -359,10 +438,15 @@ def main(argv: list[str]) -> int:
     shutil.rmtree(data_dir, ignore_errors=True)
 
     print()
+    serving = (
+        f"HAProxy in front of 2 app servers x {server.workers // 2} gunicorn worker(s)"
+        if args.proxy
+        else f"{args.workers} gunicorn worker(s)"
+    )
     print(
-        f"Loket bench: {args.workers} gunicorn worker(s) x {args.threads} thread(s) "
+        f"Loket bench: {serving} x {args.threads} thread(s) "
         f"(config/gunicorn.py), PostgreSQL, cache {'Redis' if redis_on else 'in-process'}, "
-        f"{os.cpu_count()} CPU(s)"
+        f"rate limits on (each client its own address), {os.cpu_count()} CPU(s)"
     )
     print("Ceilings (same run)")
     line(
@@ -370,8 +454,13 @@ def main(argv: list[str]) -> int:
         f"{raw.rate:.0f}  (p99 {pct(raw.latencies, 99):.1f} ms, {raw.note}, {raw.failures} failed)",
     )
     line(
+        "the same, all on one slot row/s",
+        f"{hot.rate:.0f}  (p99 {pct(hot.latencies, 99):.1f} ms, {hot.failures} failed)",
+    )
+    line(
         "GET /healthz/s",
-        f"{health.rate:.0f}  (p99 {pct(health.latencies, 99):.1f} ms, {health.failures} failed)",
+        f"{health.rate:.0f}  (p99 {pct(health.latencies, 99):.1f} ms, {health.failures} failed;"
+        f" {health.note})",
     )
     failed = print_storm(
         f"Open release, {args.clients} clients, day {day.date} ({day.places} places)",
@@ -446,8 +535,13 @@ def main(argv: list[str]) -> int:
                 str(row.get("report"))[:38],
                 f"{row.get('seconds', 0) * 1000:.0f} ms, {row.get('rows')} rows",
             )
+    print(f"Targets (issue 17), {args.clients} clients, ratios of this run")
+    for label, measured, met in targets(
+        storm=storm, health_rate=health.rate, refused_rate=refused.rate, safe=not failed
+    ):
+        print(f"  {'PASS' if met else 'MISS'}  {label:<44} {measured}")
     if failed:
-        print("\ngunicorn log tail:\n" + log_tail)
+        print("\nserver log tail:\n" + log_tail)
     print(
         "\nRESULT:",
         "FAIL" if failed else "OK (0 over capacity, 0 server errors, ledgers consistent)",

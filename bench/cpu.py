@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.load import booking_body
-from bench.prepare import configure_django, distinct_niks, prepare, reset_database
+from bench.prepare import configure_django, prepare, registered_niks, reset_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loket_bench_cpu"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -200,6 +200,7 @@ def main(argv: list[str]) -> int:
     os.environ["LOKET_LOG_LEVEL"] = "WARNING"
     os.environ["LOKET_DB_CONN_MAX_AGE"] = "600"
     os.environ["LOKET_RATE_LIMITS_ENABLED"] = "1" if args.rate_limits else "0"
+    os.environ["LOKET_IDENTITY_LOCAL_ENROL"] = "0"  # as the bench server (bench/server.py)
     if args.redis_url:
         import redis
 
@@ -220,7 +221,7 @@ def main(argv: list[str]) -> int:
     n = args.n
     reps = args.repeat
     day, tokens = prepare(accounts=(n * reps) // 5 + 4, places=10 * (n * reps + 50))
-    niks = distinct_niks()
+    niks = iter(registered_niks(3 * n * reps + 100))  # bookings and refusals
     connection.close()
     app = WSGIHandler()
     call(app, environ("GET", "/healthz"))  # connects

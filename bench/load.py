@@ -12,9 +12,19 @@ from dataclasses import dataclass, field
 import aiohttp
 import psycopg
 
-from bench.prepare import BenchDay, distinct_niks, psycopg_url
+from bench.prepare import BENCH_NAME, BenchDay, distinct_niks, psycopg_url
 
 PER_ACCOUNT = 5  # an account applies for at most 5 people
+
+
+def client_address(index: int, base: int = 10) -> str:
+    """Each simulated client's own address, sent as X-Forwarded-For as the edge proxy in front
+    of the app would write it: the per-IP rate limit then counts clients, not the bench."""
+    return f"{base}.{(index >> 16) & 255}.{(index >> 8) & 255}.{index & 255}"
+
+
+def headers_for(token: str, index: int, base: int = 10) -> dict:
+    return {"Authorization": f"Bearer {token}", "X-Forwarded-For": client_address(index, base)}
 
 
 @dataclass
@@ -59,7 +69,7 @@ def booking_body(day: BenchDay, window: str, nik: str, birth) -> dict:
         "passport_type": "ordinary",
         "applicant": {
             "nik": nik,
-            "name": "Pemohon Bench",
+            "name": BENCH_NAME,
             "birth_date": birth.isoformat(),
             "sex": "M",
             "phone": "081234567890",
@@ -111,7 +121,7 @@ async def storm(
                 async with session.post(
                     url,
                     json=booking_body(day, window, nik, birth),
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=headers_for(token, index),
                 ) as response:
                     status = response.status
                     raw = await response.read()
@@ -220,13 +230,14 @@ RAW_TAKE = "UPDATE bench_raw.slot SET used = used + 1 WHERE id = %s AND used < c
 
 
 async def raw_rate(
-    *, database_url: str, day: BenchDay, clients: int, duration: float
+    *, database_url: str, day: BenchDay, clients: int, duration: float, one_slot: bool = False
 ) -> RateResult:
     """The booking transaction alone, straight on PostgreSQL: INSERT a booking-like row and take
     a place by the conditional UPDATE, one transaction each, from C connections.
 
     Runs in a scratch schema (copies of the slot and booking tables with their indexes and
-    checks), so the storm's data is untouched.
+    checks), so the storm's data is untouched. `one_slot`: every transaction takes its place
+    in the same slot row, whose lock each holds until its commit (the hot-row limit).
     """
     url = psycopg_url(database_url)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -241,6 +252,8 @@ async def raw_rate(
         )
         conn.execute("UPDATE bench_raw.slot SET used = 0, capacity = 100000000")
         slot_ids = [r[0] for r in conn.execute("SELECT id FROM bench_raw.slot ORDER BY id")]
+    if one_slot:
+        slot_ids = slot_ids[:1]
     pool = min(clients, max(max_conn - 20, 1))
     note = f"{pool} connections" + (f" (max_connections={max_conn})" if pool < clients else "")
     serial = itertools.count(1)
@@ -330,7 +343,7 @@ async def refusals(
                 async with session.post(
                     url,
                     json=booking_body(day, window, nik, birth),
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=headers_for(token, index, base=11),
                 ) as response:
                     raw = await response.read()
                     status = response.status
@@ -413,13 +426,14 @@ async def fair_release(
             payload = {}
         code = payload.get("code", "") if isinstance(payload, dict) and status != 201 else ""
         result.statuses[f"{status} {code}".strip()] += 1
-        if status not in (200, 201) and code != "quota_exhausted" and len(result.samples) < 5:
+        expected = status in (200, 201, 429) or code == "quota_exhausted"  # 429: the limits
+        if not expected and len(result.samples) < 5:
             result.samples.append(f"{kind} {method} {status}: {str(payload)[:160]}")
         return status, payload if isinstance(payload, dict) else {}
 
     async def person(index: int, session) -> None:
         token, nik, birth = people[index]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = headers_for(token, index, base=12)
         factor = 10 if index in heavy else 1
         join = {
             "office": day.office,

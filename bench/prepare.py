@@ -84,6 +84,33 @@ def distinct_niks():
         serial += 1
 
 
+def registered_niks(count: int) -> list[tuple[str, dt.date]]:
+    """`count` distinct NIKs, each held by the local registry as the bench's bookings name it
+    (bench.load.booking_body): the server runs as in production, enrolling nobody
+    (LOKET_IDENTITY_LOCAL_ENROL=0), so each booking's identity check is one lookup."""
+    import itertools
+
+    from loket.core import clock
+    from loket.identity.models import ResidentRecord
+
+    niks = list(itertools.islice(distinct_niks(), count))
+    now = clock.now()
+    ResidentRecord.objects.bulk_create(
+        [
+            ResidentRecord(
+                nik=nik, name=BENCH_NAME, birth_date=birth, source="admin", updated_at=now
+            )
+            for nik, birth in niks
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return niks
+
+
+BENCH_NAME = "Pemohon Bench"
+
+
 def prepare_day(*, places: int, skip: tuple = ()) -> "BenchDay":
     """Give the next open day (not in `skip`) `places` online places and materialise it."""
     from loket.capacity.selectors import list_availability

@@ -8,7 +8,8 @@ or on the command line. The defaults fit one small machine:
   by adding machines behind the proxy, not workers on one machine.
 - threads: 4 per worker (LOKET_GUNICORN_THREADS; gthread workers). A booking spends most of
   its time waiting on PostgreSQL (round trips, the commit's fsync), with the GIL released, so
-  threads overlap those waits: `make bench` measured 2x the bookings/s of 1 thread on 2 cores.
+  threads overlap those waits: `make bench` measured 2x the bookings/s of 1 thread on 2 cores;
+  8 threads gave no gain over 4 beyond the noise (2026-12-06).
   Each thread keeps one persistent database connection (settings: CONN_MAX_AGE with health
   checks): PostgreSQL sees workers x threads connections per machine.
 - preload_app: the application is imported once in the master and forked, so the workers share

@@ -1,12 +1,14 @@
 import datetime as dt
+import threading
 
 from django.conf import settings
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
 from pydantic import Field
 
 from loket.accounts import services
+from loket.core import ratelimit
 from loket.core.client_ip import client_ip
 
 
@@ -19,35 +21,54 @@ class BearerToken(HttpBearer):
         return user
 
 
-class RateLimit(SimpleRateThrottle):
+class RateLimit(BaseThrottle):
     """A django-ninja throttle whose rate is settings.LOKET_RATE_LIMITS[scope], read at request
     time. Counted per client IP, or per account (`per="account"`): never per IP for signed-in
     calls, since many accounts may share one address. A refused call is a 429 with Retry-After.
+    Fixed windows, counted in one cache round trip (loket.core.ratelimit).
     """
+
+    _waits = threading.local()
 
     def __init__(self, scope: str, *, per: str = "ip"):
         self.scope = scope
         self.per = per
-        self.rate = None
-        self.num_requests = self.duration = None
 
-    def get_cache_key(self, request) -> str | None:
+    def ident(self, request) -> str | None:
+        """Who the hit is counted for; None: not counted."""
         if self.per == "account":
             account = getattr(request, "auth", None)
-            ident = f"account:{account.pk}" if account is not None else None
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident} if ident else None
-
-    def get_ident(self, request) -> str | None:
-        return client_ip(request)
+            return f"account:{account.pk}" if account is not None else None
+        ip = client_ip(request)
+        return f"ip:{ip}" if ip else None
 
     def allow_request(self, request) -> bool:
-        if not settings.LOKET_RATE_LIMITS_ENABLED:
-            return True
-        self.rate = settings.LOKET_RATE_LIMITS[self.scope]
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request)
+        return allow(request, [self])
+
+    def wait(self) -> float | None:
+        return getattr(RateLimit._waits, "seconds", None)
+
+
+class RateLimits(RateLimit):
+    """Several limits on one operation, counted together in one cache round trip."""
+
+    def __init__(self, *limits: RateLimit):
+        self.limits = limits
+
+    def allow_request(self, request) -> bool:
+        return allow(request, self.limits)
+
+
+def allow(request, limits) -> bool:
+    if not settings.LOKET_RATE_LIMITS_ENABLED:
+        return True
+    keys = []
+    for limit in limits:
+        ident = limit.ident(request)
+        if ident is not None:
+            keys.append((f"{limit.scope}:{ident}", settings.LOKET_RATE_LIMITS[limit.scope]))
+    RateLimit._waits.seconds = wait = ratelimit.hit(keys)
+    return wait is None
 
 
 router = Router(tags=["accounts"])

@@ -1,10 +1,15 @@
 import datetime as dt
+import functools
+import json
 
+from django.conf import settings
 from django.db import transaction
+from django.http import HttpResponse
 from ninja import Header, Router, Status
+from ninja.decorators import decorate_view
 
 from loket.accounts import services as accounts
-from loket.accounts.api import RateLimit
+from loket.accounts.api import RateLimit, RateLimits
 from loket.booking import config_cache, proofs, services
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.schemas import (
@@ -19,6 +24,7 @@ from loket.booking.schemas import (
     parse_window,
 )
 from loket.booking.selectors import list_account_bookings
+from loket.capacity import services as ledger
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.core.json_body import parse_json_body
@@ -81,24 +87,75 @@ def _json_ready(body: dict) -> dict:
 class NikRateLimit(RateLimit):
     """Counted per NIK in the booking body: many accounts cannot hammer for one person."""
 
-    def get_cache_key(self, request) -> str | None:
+    def ident(self, request) -> str | None:
         try:
             # The NIK as booking reads it (normalize_nik): spaces cannot make a new key.
             nik = normalize_nik(str(parse_json_body(request)["applicant"]["nik"]))[:16]
         except (ValueError, KeyError, TypeError, DomainError):
             # Not a booking body (too large, too deep, not JSON): the parser answers it.
             return None
-        return self.cache_format % {"scope": self.scope, "ident": f"nik:{nik}"}
+        return f"nik:{nik}"
 
 
-BOOKING_LIMITS = [
+BOOKING_LIMITS = RateLimits(
     RateLimit("api_booking", per="account"),
     NikRateLimit("api_booking_nik"),
     RateLimit("api_booking_ip"),
-]
+)
+
+
+def _flagged_full(request) -> bool:
+    """Whether the request asks for a window the shared full flag says is full, read from
+    what this process already knows (no query) and one cache round trip. Anything unusual
+    (an Idempotency-Key to replay, a body it cannot read, a day not cached) is left to the
+    full path."""
+    if not settings.LOKET_FULL_FLAG or "HTTP_IDEMPOTENCY_KEY" in request.META:
+        return False
+    try:
+        body = parse_json_body(request)
+        channel = config_cache.known_channel(body["office"], body.get("channel", "online"))
+        if channel is None:
+            return False
+        day = dt.date.fromisoformat(body["date"])
+        slot = config_cache.slot_identity(channel, day, parse_window(body["window"]))
+        if slot is None or not ledger.may_be_full(slot.pk):
+            return False
+        # The refusals that come before the ledger's (walk-in only, a closed day, ...) keep
+        # their own answers.
+        services.check_bookable(
+            channel=channel,
+            day=day,
+            application_type=body["application_type"],
+            purpose=body["purpose"],
+            passport_type=body["passport_type"],
+        )
+    except Exception:  # noqa: BLE001 - whatever is wrong, the full path answers it
+        return False
+    return ledger.full_state(slot.pk)[0]
+
+
+def refuse_full_windows_first(run):
+    """Answer a booking of a window flagged full before authentication, the rate limits and
+    the body's validation: on release day most requests are these, and they cost about what
+    an empty request does. Correctness stays with the ledger: a flag is only ever set after
+    the ledger refused (see loket.capacity.services)."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and _flagged_full(request):
+            exc = ledger.QuotaExhausted()
+            return HttpResponse(
+                json.dumps({"code": exc.code, "detail": str(exc)}),
+                status=exc.status,
+                content_type="application/json; charset=utf-8",
+            )
+        return run(request, *args, **kwargs)
+
+    return wrapper
 
 
 @router.post("", response={201: BookingOut, 429: ErrorOut, **ERRORS}, throttle=BOOKING_LIMITS)
+@decorate_view(refuse_full_windows_first)
 def create_booking(request, payload: BookingIn, idempotency_key: str | None = Header(None)):
     """Hold a place for an applicant. The booking awaits payment until `pay_before`.
 

@@ -98,6 +98,11 @@ def channel_by_codes(office_code: str, channel_code: str) -> Channel:
     return channel
 
 
+def known_channel(office_code: str, channel_code: str) -> Channel | None:
+    """The channel if this process has it cached already (no query), else None."""
+    return _fresh().get(("channel", (office_code or "").upper(), channel_code))
+
+
 def day_plan(channel: Channel, day: dt.date) -> ChannelPlan:
     key = ("plan", channel.pk, day)
     store = _fresh()

@@ -8,6 +8,7 @@ Each change that gives places back emits a typed event in the caller's transacti
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -132,6 +133,17 @@ def full_flag_seconds() -> float:
     return float(getattr(settings, "LOKET_FULL_FLAG_SECONDS", 60))
 
 
+# Slots this process has seen flagged or refused lately (id -> monotonic time): a hint that
+# lets the API ask the shared flag only for windows that may be full (loket.booking.api).
+_seen_full: dict[int, float] = {}
+
+
+def may_be_full(slot_id: int) -> bool:
+    """Whether this process saw the slot full within the flag's lifetime (no cache call)."""
+    seen = _seen_full.get(slot_id)
+    return seen is not None and time.monotonic() - seen < full_flag_seconds()
+
+
 def full_state(slot_id: int) -> tuple[bool, int | None]:
     """(flagged full, the slot's version now): one cache round trip.
 
@@ -146,7 +158,10 @@ def full_state(slot_id: int) -> tuple[bool, int | None]:
         return False, None
     version = values.get(_version_key(slot_id), 0)
     flag = values.get(_full_key(slot_id))
-    return flag is not None and flag == version, version
+    full = flag is not None and flag == version
+    if full:
+        _seen_full[slot_id] = time.monotonic()
+    return full, version
 
 
 def is_marked_full(slot_id: int) -> bool:
@@ -157,6 +172,7 @@ def mark_full(slot_id: int, version: int | None) -> None:
     """Flag the slot full as of `version` (read before the refused UPDATE)."""
     if version is None:
         return
+    _seen_full[slot_id] = time.monotonic()
     try:
         cache.set(_full_key(slot_id), version, full_flag_seconds())
     except Exception:  # noqa: BLE001 - the flag is an optimisation

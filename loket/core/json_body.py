@@ -66,7 +66,19 @@ def depth_exceeds(data, limit: int = MAX_DEPTH) -> bool:
 
 def parse_json_body(request):
     """The request's body as parsed JSON. Raises PayloadTooLarge (413), BodyTooDeep (422) or
-    ValueError (not JSON)."""
+    ValueError (not JSON). Parsed once per request (the early refusal, the per-NIK limit and
+    the API's parser all read it); the result must not be changed by its readers."""
+    parsed = getattr(request, "_loket_json", _UNSET)
+    if parsed is not _UNSET:
+        return parsed
+    request._loket_json = data = _parse(request)
+    return data
+
+
+_UNSET = object()
+
+
+def _parse(request):
     body = raw_body(request)
     try:
         data = json.loads(body)

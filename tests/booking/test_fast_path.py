@@ -203,3 +203,114 @@ def test_an_unreachable_cache_only_costs_speed(
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel_booking(account=account, code=first.code)
     assert book(other_account, online, day=THURSDAY, window=one_place, serial=2)
+
+
+def _full_window_body(window: dt.time, **changes) -> str:
+    body = json.loads(_booking_body())
+    body.update({"date": THURSDAY.isoformat(), "window": f"{window:%H:%M}", **changes})
+    return json.dumps(body)
+
+
+def _flag_full(online, account, other_account, window):
+    config_cache.channel_by_codes("KRW", "online")  # as any booking through the API does
+    book(account, online, day=THURSDAY, window=window)
+    with pytest.raises(QuotaExhausted):
+        book(other_account, online, day=THURSDAY, window=window, serial=2)
+
+
+def test_a_flagged_full_window_is_refused_before_authentication(
+    client, online, account, other_account, one_place
+):
+    """Release day's commonest answer costs no query: not even the token's."""
+    _flag_full(online, account, other_account, one_place)
+    with CaptureQueriesContext(connection) as queries:
+        r = client.post("/api/v1/bookings", _full_window_body(one_place), "application/json")
+    assert r.status_code == 409 and r.json()["code"] == "quota_exhausted"
+    assert r["Content-Type"] == "application/json; charset=utf-8"
+    assert len(queries) == 0
+
+
+def test_the_early_refusal_leaves_other_answers_alone(
+    client, online, account, other_account, one_place
+):
+    _flag_full(online, account, other_account, one_place)
+    post = client.post
+    # A window that is not flagged, a walk-in-only application, a retry with an
+    # Idempotency-Key (which must replay its first answer): the full path, here a 401.
+    for body, headers in (
+        (_full_window_body(dt.time(9, 0)), {}),
+        (_full_window_body(one_place, application_type="lost"), {}),
+        (_full_window_body(one_place), {"HTTP_IDEMPOTENCY_KEY": "k-1"}),
+        ("{not json", {}),
+    ):
+        r = post("/api/v1/bookings", body, "application/json", **headers)
+        assert r.status_code in (400, 401), (body, r.content)
+
+
+def test_a_freed_place_is_booked_past_the_early_refusal(
+    client, online, account, other_account, one_place, auth, django_capture_on_commit_callbacks
+):
+    first = book(account, online, day=THURSDAY, window=one_place)
+    with pytest.raises(QuotaExhausted):
+        book(other_account, online, day=THURSDAY, window=one_place, serial=2)
+    config_cache.channel_by_codes("KRW", "online")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(account=account, code=first.code)
+    body = json.loads(_full_window_body(one_place))
+    body["applicant"].update(nik=first.nik, name=first.applicant.name)
+    r = client.post("/api/v1/bookings", json.dumps(body), "application/json", **auth)
+    assert r.status_code == 201, r.content
+
+
+def test_the_booking_limits_are_counted_in_one_cache_round_trip(settings, monkeypatch):
+    """Fixed windows: every limit of the request in one pipeline (here counted by call)."""
+    from loket.core import ratelimit
+
+    calls = []
+    real = ratelimit._incr
+    monkeypatch.setattr(ratelimit, "_incr", lambda *a: calls.append(a) or real(*a))
+    limits = [("a:1", "2/m"), ("b:1", "5/h")]
+    assert ratelimit.hit(limits) is None
+    assert ratelimit.hit(limits) is None
+    wait = ratelimit.hit(limits)
+    assert wait is not None and 0 < wait <= 60
+    assert len(calls) == 6
+    assert ratelimit.parse_rate("5/10m") == (5, 600)
+
+
+def _redis_url():
+    import os
+
+    import redis
+
+    url = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def test_the_limits_are_one_redis_pipeline_when_redis_is_the_cache(settings, monkeypatch):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis at LOKET_TEST_REDIS_URL")
+    import uuid
+
+    import redis
+
+    from loket.core import ratelimit
+
+    settings.CACHES = {"default": {"BACKEND": "loket.core.redis_cache.RedisCache", "LOCATION": url}}
+    executed = []
+    real = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline, "execute", lambda self, *a, **k: executed.append(1) or real(self)
+    )
+    monkeypatch.setattr(ratelimit, "_incr", lambda *a: pytest.fail("not the Redis path"))
+    key = f"test:{uuid.uuid4().hex}"
+    limits = [(f"{key}:a", "2/m"), (f"{key}:b", "9/m")]
+    assert ratelimit.hit(limits) is None
+    assert ratelimit.hit(limits) is None
+    assert 0 < ratelimit.hit(limits) <= 60
+    assert executed == [1, 1, 1]
