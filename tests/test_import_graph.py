@@ -21,7 +21,7 @@ FLOORS = (
     ("capacity",),  # the ledger of places
     ("booking",),  # bookings and their lifecycle
     ("waitlist", "release", "queue", "outreach"),  # the channels
-    ("web", "reports"),  # the applicant website; reports and planning
+    ("web", "reports", "sync"),  # the applicant website; reports and planning; office nodes
 )
 
 # Edges that still climb a floor or close a cycle, tolerated while the refactoring of issue 13

@@ -1,0 +1,34 @@
+"""What feeds the central site's change feed, in the transaction of the change."""
+
+from loket.sync.feed import BOOKING, CONFIG, record_change
+
+
+def booking_changed(event) -> None:
+    booking = event.booking
+    record_change(office_id=booking.office_id, model=BOOKING, object_pk=str(booking.pk))
+
+
+def config_models() -> list:
+    from loket.offices.models import ArrivalWindow, CapacityOverride, Channel, Closure, Office
+    from loket.queue.models import Counter, Lane, QueueSettings, Stage, StaffMembership
+
+    return [Office, Channel, ArrivalWindow, CapacityOverride, Closure, Stage, Lane, Counter,
+            QueueSettings, StaffMembership]
+
+
+def _office_id(instance) -> int | None:
+    if type(instance).__name__ == "Office":
+        return instance.pk
+    if hasattr(instance, "office_id"):
+        return instance.office_id
+    channel = getattr(instance, "channel", None)
+    return getattr(channel, "office_id", None)
+
+
+def config_saved(sender, instance, raw=False, **kwargs) -> None:
+    """An office's configuration changed (admin, a command): its node takes it again. Saves
+    made by the replication itself (raw) are not changes."""
+    office_id = _office_id(instance)
+    if raw or office_id is None:
+        return
+    record_change(office_id=office_id, model=CONFIG, object_pk="-")

@@ -1,0 +1,100 @@
+"""The central site's side of the office-node tests, run in a process of its own against the
+central site's database (`python -c`, see test_link.py): the day's bookings, a cancellation
+made centrally, and the day's figures as the central site sees them."""
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count
+
+from loket.accounts.services import create_verified_account
+from loket.booking.models import Booking, BookingEvent
+from loket.booking.services import cancel_booking
+from loket.capacity.integrity import find_drift
+from loket.core import clock
+from loket.core.models import AuditEvent
+from loket.offices import demo
+from loket.offices.models import Channel, Office
+from loket.queue import demo as queue_demo
+from loket.queue.models import Issuance, Ticket, TicketEvent
+from loket.sync.models import SyncFlag
+from tests.conftest import WIB
+from tests.helpers import book, pay, person
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=WIB)
+
+
+def prepare(day_iso: str, count: int) -> dict:
+    """The demo office, its staff and `count` confirmed bookings for `day`, made the day before."""
+    day = dt.date.fromisoformat(day_iso)
+    with clock.frozen_at(_at(day - dt.timedelta(days=1), 10)):
+        demo.load_office()
+        queue_demo.load_queue_demo()
+        online = Channel.objects.get(office__code="KRW", code="online")
+        bookings = []
+        windows = [dt.time(8, 0), dt.time(9, 0), dt.time(10, 0)]
+        for i in range(count):
+            if i % 5 == 0:  # five people per account
+                account = create_verified_account(
+                    email=f"keluarga{i}@contoh.id", password="rahasia-panjang-1"
+                )
+            applicant = person(serial=100 + i, name=f"Pemohon {i}")
+            booking = book(account, online, day=day, window=windows[i % 3], applicant=applicant)
+            bookings.append(pay(booking))
+    return {"bookings": [{"code": b.code, "nik": b.nik} for b in bookings]}
+
+
+def cancel(code: str, moment_iso: str) -> dict:
+    with clock.frozen_at(dt.datetime.fromisoformat(moment_iso)):
+        booking = Booking.objects.get(code=code)
+        cancel_booking(account=booking.account, code=code)
+    return {"status": Booking.objects.get(code=code).status}
+
+
+def day_figures(day_iso: str) -> dict:
+    """What the office's day looks like in this database: what the reports count."""
+    day = dt.date.fromisoformat(day_iso)
+    office = Office.objects.get(code="KRW")
+    tickets = Ticket.objects.filter(office=office, date=day).order_by("lane__prefix", "number")
+    return {
+        "tickets": [
+            [t.id, t.lane.prefix, t.number, t.status, t.booking.code if t.booking else None]
+            for t in tickets.select_related("lane", "booking")
+        ],
+        "ticket_events": dict(
+            Counter(
+                TicketEvent.objects.filter(ticket__in=tickets).values_list("kind", flat=True)
+            )
+        ),
+        "ticket_event_ids": sorted(
+            TicketEvent.objects.filter(ticket__in=tickets).values_list("id", flat=True)
+        ),
+        "issuances": Issuance.objects.filter(ticket__in=tickets).count(),
+        "bookings": {
+            row["status"]: row["n"]
+            for row in Booking.objects.filter(office=office, date=day)
+            .values("status")
+            .annotate(n=Count("id"))
+        },
+        "booking_events": dict(
+            Counter(
+                BookingEvent.objects.filter(office=office, date=day).values_list("kind", flat=True)
+            )
+        ),
+        "office_audit": sorted(
+            AuditEvent.objects.filter(office=office, id__gte=office.pk * 10**12, id__lt=(office.pk + 1) * 10**12)
+            .values_list("id", flat=True)
+        ),
+        "drift": [str(d) for d in find_drift()],
+        "overridden": list(
+            AuditEvent.objects.filter(action="sync.cancellation_overridden").values_list(
+                "object_id", flat=True
+            )
+        ),
+        "flags": sorted(
+            [kind, object_id]
+            for kind, object_id in SyncFlag.objects.values_list("kind", "object_id")
+        ),
+    }
