@@ -98,3 +98,31 @@ def day_figures(day_iso: str) -> dict:
             for kind, object_id in SyncFlag.objects.values_list("kind", "object_id")
         ),
     }
+
+
+def desk_day(day_iso: str, bookings: list[dict], walk_ins: int) -> None:
+    """An office node's desk working through the morning, one visit at a time: it prints each
+    committed ticket (the test kills it part way)."""
+    from loket.accounts.models import User
+    from loket.queue import services as queue
+    from loket.queue.models import LaneKind
+
+    day = dt.date.fromisoformat(day_iso)
+    office = Office.objects.get(code="KRW")
+    desk = User.objects.get(email="meja@contoh.id")
+    birth = dt.date(1950, 3, 14)
+    for i in range(max(len(bookings), walk_ins)):
+        with clock.frozen_at(_at(day, 8, 5) + dt.timedelta(minutes=i)):
+            if i < len(bookings):
+                ticket = queue.check_in_booking(
+                    office=office, code=bookings[i]["code"], confirmed_nik=bookings[i]["nik"],
+                    officer=desk,
+                )
+                print(f"ticket {ticket.pk}", flush=True)
+            if i < walk_ins:
+                nik = f"321501{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{500 + i:04d}"
+                ticket = queue.issue_walk_in_ticket(
+                    office=office, lane_kind=LaneKind.PRIORITY, name=f"Lansia {i}", nik=nik,
+                    birth_date=birth, officer=desk,
+                )
+                print(f"ticket {ticket.pk}", flush=True)

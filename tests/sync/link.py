@@ -28,7 +28,8 @@ def free_port() -> int:
 
 
 class CentralSite:
-    def __init__(self, *, data_dir: Path, day: str, database_url: str = ""):
+    def __init__(self, *, data_dir: Path, day: str, database_url: str = "", **extra_env: str):
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -44,6 +45,7 @@ class CentralSite:
         )
         if database_url:
             self.env["DATABASE_URL"] = database_url
+        self.env.update(extra_env)
         self.log = data_dir / "central.log"
         self.server: subprocess.Popen | None = None
 
@@ -56,7 +58,7 @@ class CentralSite:
         return done.stdout
 
     def call(self, function: str, *args):
-        """Run tests.sync.central_site.<function>(*args) against the central database."""
+        """Run tests.sync.central_site.<function>(*args) against this site's database."""
         code = (
             "import django, json; django.setup(); from tests.sync import central_site; "
             f"print(json.dumps(central_site.{function}(*{args!r})))"
@@ -100,3 +102,25 @@ class CentralSite:
                 os.killpg(self.server.pid, signal.SIGKILL)
                 self.server.wait()
         self.server = None
+
+
+def office_node(*, data_dir: Path, day: str, central: CentralSite) -> CentralSite:
+    """An office node's processes (LOKET_ROLE=office) on their own SQLite database."""
+    return CentralSite(
+        data_dir=data_dir,
+        day=day,
+        LOKET_ROLE="office",
+        LOKET_CENTRAL_URL=central.url,
+        LOKET_OFFICE_CODE="KRW",
+        LOKET_OFFICE_KEY=OFFICE_KEY,
+        LOKET_SYNC_KEYS="",
+        LOKET_SYNC_TIMEOUT="3",
+    )
+
+
+def popen(site: CentralSite, code_or_args: list[str], log_name: str) -> subprocess.Popen:
+    log = open(site.log.parent / log_name, "ab")  # noqa: SIM115  (closed with the process)
+    return subprocess.Popen(
+        [sys.executable, *code_or_args], cwd=ROOT, env=site.env, stdout=subprocess.PIPE,
+        stderr=log, text=True, start_new_session=True,
+    )

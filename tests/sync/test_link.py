@@ -39,14 +39,19 @@ def at(hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(DAY, dt.time(hour, minute), tzinfo=WIB)
 
 
-def central_database_url() -> str:
-    url = os.environ.get("SYNC_CENTRAL_DATABASE_URL", "")
-    return url
+# A PostgreSQL central site: LOKET_TEST_CENTRAL_DATABASE_URL (a database this test drops and
+# creates), e.g. postgres://postgres@127.0.0.1:5432/loket_node_central.
+CENTRAL_PG = os.environ.get("LOKET_TEST_CENTRAL_DATABASE_URL", "")
 
 
-@pytest.fixture
-def central(tmp_path):
-    site = CentralSite(data_dir=tmp_path, day=DAY.isoformat(), database_url=central_database_url())
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    database_url = ""
+    if request.param == "postgresql":
+        if not CENTRAL_PG:
+            pytest.skip("a PostgreSQL central site needs LOKET_TEST_CENTRAL_DATABASE_URL")
+        database_url = recreate_database(CENTRAL_PG)
+    site = CentralSite(data_dir=tmp_path, day=DAY.isoformat(), database_url=database_url)
     site.manage("migrate", "--noinput", "-v0")
     site.prepared = site.call("prepare", DAY.isoformat(), BOOKINGS)
     site.start()
@@ -64,6 +69,17 @@ def office_node(db, settings, central):
     settings.LOKET_OFFICE_KEY = OFFICE_KEY
     settings.LOKET_SYNC_TIMEOUT = 3
     return central
+
+
+def recreate_database(url: str) -> str:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url
 
 
 def desk():
