@@ -11,6 +11,8 @@ from loket.accounts.services import create_verified_account
 from loket.booking.models import Booking, BookingEvent
 from loket.booking.services import cancel_booking
 from loket.capacity.integrity import find_drift
+from loket.capacity.models import CapacitySlot
+from loket.capacity.services import ensure_day_slots
 from loket.core import clock
 from loket.core.models import AuditEvent
 from loket.offices import demo
@@ -34,14 +36,21 @@ def prepare(day_iso: str, count: int) -> dict:
         queue_demo.load_queue_demo()
         online = Channel.objects.get(office__code="KRW", code="online")
         bookings = []
-        windows = [dt.time(8, 0), dt.time(9, 0), dt.time(10, 0)]
+        ensure_day_slots(channel=online, day=day)
+        places = [  # every place of the day, earliest window first
+            slot.window_start
+            for slot in CapacitySlot.objects.filter(channel=online, date=day).order_by("window_start")
+            for _place in range(slot.capacity)
+        ]
+        small = [dt.time(8, 0), dt.time(9, 0), dt.time(10, 0)]
+        windows = [small[i % 3] for i in range(count)] if count <= 12 else places[:count]
         for i in range(count):
             if i % 5 == 0:  # five people per account
                 account = create_verified_account(
                     email=f"keluarga{i}@contoh.id", password="rahasia-panjang-1"
                 )
             applicant = person(serial=100 + i, name=f"Pemohon {i}")
-            booking = book(account, online, day=day, window=windows[i % 3], applicant=applicant)
+            booking = book(account, online, day=day, window=windows[i], applicant=applicant)
             bookings.append(pay(booking))
     return {"bookings": [{"code": b.code, "nik": b.nik} for b in bookings]}
 
@@ -126,3 +135,85 @@ def desk_day(day_iso: str, bookings: list[dict], walk_ins: int) -> None:
                     birth_date=birth, officer=desk,
                 )
                 print(f"ticket {ticket.pk}", flush=True)
+
+
+def busy_hour(day_iso: str, bookings: list[dict], walk_ins: int) -> dict:
+    """An hour of a busy day at the office node, the central site out of reach: the check-ins
+    of `bookings`, `walk_ins` priority walk-ins, and counter 1 serving whoever is next."""
+    import time as _time
+
+    from loket.accounts.models import User
+    from loket.queue import services as queue
+    from loket.queue.models import Counter, LaneKind
+    from loket.sync.models import NodeChange
+
+    day = dt.date.fromisoformat(day_iso)
+    office = Office.objects.get(code="KRW")
+    desk = User.objects.get(email="meja@contoh.id")
+    officer = User.objects.get(email="loket1@contoh.id")
+    counter = Counter.objects.get(office=office, number=1)
+    birth = dt.date(1950, 3, 14)
+    started = _time.perf_counter()
+    steps = max(len(bookings), walk_ins)
+    for i in range(steps):
+        with clock.frozen_at(_at(day, 9) + dt.timedelta(seconds=3600 * i // steps)):
+            if i < len(bookings):
+                queue.check_in_booking(
+                    office=office, code=bookings[i]["code"], confirmed_nik=bookings[i]["nik"],
+                    officer=desk,
+                )
+            if i < walk_ins:
+                nik = f"321501{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{700 + i:04d}"
+                queue.issue_walk_in_ticket(
+                    office=office, lane_kind=LaneKind.PRIORITY, name=f"Lansia {i}", nik=nik,
+                    birth_date=birth, officer=desk,
+                )
+            try:
+                queue.call_next_ticket(counter=counter, officer=officer)
+                queue.start_service(counter=counter, officer=officer)
+                queue.complete_ticket(counter=counter, officer=officer)
+            except Exception:  # noqa: BLE001  (nobody waiting for this counter's stage)
+                pass
+    return {"changes": NodeChange.objects.count(), "seconds": _time.perf_counter() - started}
+
+
+def timed_sync(rounds: int = 1) -> dict:
+    """`rounds` sync rounds at the node, each timed (the first after a cut is the catch-up)."""
+    import time as _time
+
+    from loket.sync.client import sync_once
+
+    times, pushed, pulled = [], 0, 0
+    for _ in range(rounds):
+        started = _time.perf_counter()
+        result = sync_once()
+        times.append(_time.perf_counter() - started)
+        assert result.ok, result.error
+        pushed += result.pushed
+        pulled += result.pulled
+    return {"seconds": times, "pushed": pushed, "pulled": pulled}
+
+
+def timed_check_ins(day_iso: str, bookings: list[dict]) -> dict:
+    """Online: each check-in, then one sync round; the time from the commit to the central
+    site's answer (the lag is this plus up to one polling interval)."""
+    import time as _time
+
+    from loket.accounts.models import User
+    from loket.queue import services as queue
+    from loket.sync.client import sync_once
+
+    day = dt.date.fromisoformat(day_iso)
+    office = Office.objects.get(code="KRW")
+    desk = User.objects.get(email="meja@contoh.id")
+    lags = []
+    for i, booking in enumerate(bookings):
+        with clock.frozen_at(_at(day, 10) + dt.timedelta(minutes=i)):
+            queue.check_in_booking(
+                office=office, code=booking["code"], confirmed_nik=booking["nik"], officer=desk
+            )
+            started = _time.perf_counter()
+            result = sync_once()
+            lags.append(_time.perf_counter() - started)
+            assert result.ok and result.pushed, result.error
+    return {"seconds": lags}

@@ -124,3 +124,15 @@ def popen(site: CentralSite, code_or_args: list[str], log_name: str) -> subproce
         [sys.executable, *code_or_args], cwd=ROOT, env=site.env, stdout=subprocess.PIPE,
         stderr=log, text=True, start_new_session=True,
     )
+
+
+def recreate_database(url: str) -> str:
+    """Drop and create the PostgreSQL database of `url` (a throwaway central site)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url

@@ -25,7 +25,7 @@ from loket.sync import client as node
 from loket.sync.models import NodeChange, NodeState, SyncFlag
 from tests.conftest import WIB
 from tests.sync import central_site
-from tests.sync.link import OFFICE_KEY, CentralSite
+from tests.sync.link import OFFICE_KEY, CentralSite, recreate_database
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="an office node runs on the embedded SQLite database"
@@ -69,17 +69,6 @@ def office_node(db, settings, central):
     settings.LOKET_OFFICE_KEY = OFFICE_KEY
     settings.LOKET_SYNC_TIMEOUT = 3
     return central
-
-
-def recreate_database(url: str) -> str:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
 
 
 def desk():
