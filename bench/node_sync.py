@@ -19,8 +19,14 @@ from pathlib import Path
 DAY = dt.date(2026, 12, 8)
 
 
-def measure(*, bookings: int = 170, offline_check_ins: int = 50, walk_ins: int = 10,
-            online_check_ins: int = 20, central_database_url: str = "") -> dict:
+def measure(
+    *,
+    bookings: int = 170,
+    offline_check_ins: int = 50,
+    walk_ins: int = 10,
+    online_check_ins: int = 20,
+    central_database_url: str = "",
+) -> dict:
     """Run a busy day's hour offline and return the figures (seconds)."""
     from tests.sync.link import CentralSite, office_node, recreate_database
 

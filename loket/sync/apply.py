@@ -12,8 +12,8 @@ import logging
 from django.apps import apps
 from django.core import serializers
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
+from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot, LivePlace
@@ -109,7 +109,9 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
                 if row["fields"] is None:
                     LivePlace.objects.filter(holder=row["holder"]).delete()
                 else:
-                    _apply_live_place(holder=row["holder"], fields=row["fields"], office_id=office_id)
+                    _apply_live_place(
+                        holder=row["holder"], fields=row["fields"], office_id=office_id
+                    )
             elif model == "booking.booking":
                 _apply_central_booking(row)
             elif model == "capacity.capacityslot":
@@ -136,15 +138,21 @@ def _belongs(office: Office, model: str, fields: dict | None, pk) -> bool:
     if model == "booking.booking":
         return Booking.objects.filter(pk=pk, office=office).exists()
     if model == "capacity.capacityslot":
-        return fields is not None and apps.get_model("offices.Channel").objects.filter(
-            pk=fields["channel"], office=office
-        ).exists()
+        return (
+            fields is not None
+            and apps.get_model("offices.Channel")
+            .objects.filter(pk=fields["channel"], office=office)
+            .exists()
+        )
     if model in ("queue.issuance", "queue.bapcase", "queue.ticketevent"):
         return fields is not None and fields.get("office") == office.pk
     if model == "queue.countersignin":
-        return fields is not None and apps.get_model("queue.Counter").objects.filter(
-            pk=fields["counter"], office=office
-        ).exists()
+        return (
+            fields is not None
+            and apps.get_model("queue.Counter")
+            .objects.filter(pk=fields["counter"], office=office)
+            .exists()
+        )
     if model == "core.auditevent":
         return fields is not None and fields.get("office") in (office.pk, None)
     return fields is not None and fields.get("office") == office.pk
@@ -156,16 +164,14 @@ def _serve_despite_cancellation(booking: Booking, status: str, office: Office) -
     they were given to someone else meanwhile), and the supervisor is told."""
     over = not ledger.try_take_place(slot_id=booking.slot_id)
     if over:
-        CapacitySlot.objects.filter(pk=booking.slot_id).update(
-            capacity=F("capacity") + 1, used=F("used") + 1
-        )
+        ledger.take_place_beyond_capacity(slot_id=booking.slot_id)
         _flag(
             office_id=office.pk,
             kind=FlagKind.OVER_CAPACITY,
             object_id=booking.code,
             detail={"slot": booking.slot_id},
         )
-    Booking.objects.filter(pk=booking.pk).update(status=status, updated_at=clock.now())
+    lifecycle.apply_office_status(booking, to=status)
     record_change(office_id=office.pk, model=BOOKING, object_pk=str(booking.pk))  # its slot
     _flag(
         office_id=office.pk,
@@ -179,7 +185,10 @@ def _serve_despite_cancellation(booking: Booking, status: str, office: Office) -
         actor_label=f"office node {office.code}",
         office=office,
         before={"status": BookingStatus.CANCELLED},
-        after={"status": status, "rule": "served: cancelled centrally while the office was offline"},
+        after={
+            "status": status,
+            "rule": "served: cancelled centrally while the office was offline",
+        },
     )
 
 
@@ -193,7 +202,7 @@ def _apply_node_booking(office: Office, pk, fields: dict) -> None:
     if booking.status == BookingStatus.CANCELLED:
         _serve_despite_cancellation(booking, status, office)
         return
-    Booking.objects.filter(pk=pk).update(status=status, updated_at=fields["updated_at"])
+    lifecycle.apply_office_status(booking, to=status)
 
 
 def _apply_node_slot(row: dict) -> None:
@@ -201,7 +210,7 @@ def _apply_node_slot(row: dict) -> None:
     if slot is None:
         _save_row(row)
     elif slot.channel.kind in OFFICE_CHANNEL_KINDS:
-        CapacitySlot.objects.filter(pk=slot.pk).update(used=row["fields"]["used"])
+        ledger.set_replicated_count(slot_id=slot.pk, used=row["fields"]["used"])
 
 
 def _keep_central_ids_above_offices() -> None:

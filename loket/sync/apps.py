@@ -8,6 +8,7 @@ class SyncConfig(AppConfig):
     verbose_name = _("Office nodes")
 
     def ready(self):
+        from django.conf import settings
         from django.db.models.signals import post_save
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
@@ -17,6 +18,13 @@ class SyncConfig(AppConfig):
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)
         events.listen(BookingMoved, listeners.booking_changed)
+        if settings.LOKET_ROLE == "office":
+            # The central site's duties are not a node's: its holds, reminders and offers are
+            # the central site's (a node would remind people twice).
+            from loket.notifications.jobs import Job, register_job
+
+            for name in ("expire_holds", "reminders", "expire_offers"):
+                register_job(name, Job(lambda: 0, 99, None))
         for model in listeners.config_models():
             post_save.connect(
                 listeners.config_saved, sender=model, dispatch_uid=f"loket.sync.{model.__name__}"

@@ -53,6 +53,4 @@ def reserve_office_ids(office_pk: int) -> None:
                     "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, base]
                 )
             elif found[0] < base:
-                cursor.execute(
-                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [base, table]
-                )
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [base, table])

@@ -30,7 +30,7 @@ from loket.offices.models import (
     WeekdayCapacity,
     WorkingAreaRegency,
 )
-from loket.queue.models import Counter, Lane, QueueSettings, Stage, StaffMembership
+from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
 from loket.sync.models import CentralChange, OfficeFeed, SyncFlag
 from loket.sync.ownership import ROLE_OFFICE
 
@@ -61,9 +61,12 @@ def record_change(*, office_id: int, model: str, object_pk: str) -> None:
         return
     if office_id not in node_office_ids():
         return
-    if model == CONFIG and CentralChange.objects.filter(
-        office_id=office_id, model=CONFIG, seq__isnull=True
-    ).exists():
+    if (
+        model == CONFIG
+        and CentralChange.objects.filter(
+            office_id=office_id, model=CONFIG, seq__isnull=True
+        ).exists()
+    ):
         return
     CentralChange.objects.create(
         office_id=office_id, model=model, object_pk=object_pk, created_at=clock.now()

@@ -10,10 +10,20 @@ def booking_changed(event) -> None:
 
 def config_models() -> list:
     from loket.offices.models import ArrivalWindow, CapacityOverride, Channel, Closure, Office
-    from loket.queue.models import Counter, Lane, QueueSettings, Stage, StaffMembership
+    from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
 
-    return [Office, Channel, ArrivalWindow, CapacityOverride, Closure, Stage, Lane, Counter,
-            QueueSettings, StaffMembership]
+    return [
+        Office,
+        Channel,
+        ArrivalWindow,
+        CapacityOverride,
+        Closure,
+        Stage,
+        Lane,
+        Counter,
+        QueueSettings,
+        StaffMembership,
+    ]
 
 
 def _office_id(instance) -> int | None:

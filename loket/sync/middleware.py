@@ -36,6 +36,7 @@ class OfficeNodeMiddleware:
                     {"code": "online_booking_central_only", "detail": refusal_text()}, status=503
                 )
             if path.startswith(CENTRAL_ONLY_PAGES):
-                body = f"<!doctype html><title>Loket</title><main><h1>{escape(refusal_text())}</h1></main>"
+                text = escape(refusal_text())
+                body = f"<!doctype html><title>Loket</title><main><h1>{text}</h1></main>"
                 return HttpResponse(body, status=503)
         return self.get_response(request)

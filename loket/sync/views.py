@@ -1,8 +1,8 @@
 """The central site's sync endpoints, for office nodes only (authenticated by the office key).
 
-    GET  /api/v1/sync/{office}/snapshot           what a new node starts from
-    GET  /api/v1/sync/{office}/changes?after=SEQ  the office's feed after a number
-    POST /api/v1/sync/{office}/push               the node's changes, applied once, in order
+GET  /api/v1/sync/{office}/snapshot           what a new node starts from
+GET  /api/v1/sync/{office}/changes?after=SEQ  the office's feed after a number
+POST /api/v1/sync/{office}/push               the node's changes, applied once, in order
 """
 
 import hmac
@@ -92,12 +92,14 @@ def push(request, office_code: str):
         body = json.loads(request.body)
         changes = body["changes"]
         if not isinstance(changes, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("seq"), int) and isinstance(c.get("model"), str)
+            isinstance(c, dict)
+            and isinstance(c.get("seq"), int)
+            and isinstance(c.get("model"), str)
             for c in changes
         ):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        return _error("invalid_push", "A push is {\"changes\": [...]} with seq and model.", 422)
+        return _error("invalid_push", 'A push is {"changes": [...]} with seq and model.', 422)
     try:
         applied = apply_node_changes(office, changes)
     except DomainError as error:

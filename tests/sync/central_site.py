@@ -39,7 +39,9 @@ def prepare(day_iso: str, count: int) -> dict:
         ensure_day_slots(channel=online, day=day)
         places = [  # every place of the day, earliest window first
             slot.window_start
-            for slot in CapacitySlot.objects.filter(channel=online, date=day).order_by("window_start")
+            for slot in CapacitySlot.objects.filter(channel=online, date=day).order_by(
+                "window_start"
+            )
             for _place in range(slot.capacity)
         ]
         small = [dt.time(8, 0), dt.time(9, 0), dt.time(10, 0)]
@@ -73,9 +75,7 @@ def day_figures(day_iso: str) -> dict:
             for t in tickets.select_related("lane", "booking")
         ],
         "ticket_events": dict(
-            Counter(
-                TicketEvent.objects.filter(ticket__in=tickets).values_list("kind", flat=True)
-            )
+            Counter(TicketEvent.objects.filter(ticket__in=tickets).values_list("kind", flat=True))
         ),
         "ticket_event_ids": sorted(
             TicketEvent.objects.filter(ticket__in=tickets).values_list("id", flat=True)
@@ -93,8 +93,9 @@ def day_figures(day_iso: str) -> dict:
             )
         ),
         "office_audit": sorted(
-            AuditEvent.objects.filter(office=office, id__gte=office.pk * 10**12, id__lt=(office.pk + 1) * 10**12)
-            .values_list("id", flat=True)
+            AuditEvent.objects.filter(
+                office=office, id__gte=office.pk * 10**12, id__lt=(office.pk + 1) * 10**12
+            ).values_list("id", flat=True)
         ),
         "drift": [str(d) for d in find_drift()],
         "overridden": list(
@@ -124,15 +125,21 @@ def desk_day(day_iso: str, bookings: list[dict], walk_ins: int) -> None:
         with clock.frozen_at(_at(day, 8, 5) + dt.timedelta(minutes=i)):
             if i < len(bookings):
                 ticket = queue.check_in_booking(
-                    office=office, code=bookings[i]["code"], confirmed_nik=bookings[i]["nik"],
+                    office=office,
+                    code=bookings[i]["code"],
+                    confirmed_nik=bookings[i]["nik"],
                     officer=desk,
                 )
                 print(f"ticket {ticket.pk}", flush=True)
             if i < walk_ins:
                 nik = f"321501{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{500 + i:04d}"
                 ticket = queue.issue_walk_in_ticket(
-                    office=office, lane_kind=LaneKind.PRIORITY, name=f"Lansia {i}", nik=nik,
-                    birth_date=birth, officer=desk,
+                    office=office,
+                    lane_kind=LaneKind.PRIORITY,
+                    name=f"Lansia {i}",
+                    nik=nik,
+                    birth_date=birth,
+                    officer=desk,
                 )
                 print(f"ticket {ticket.pk}", flush=True)
 
@@ -159,14 +166,20 @@ def busy_hour(day_iso: str, bookings: list[dict], walk_ins: int) -> dict:
         with clock.frozen_at(_at(day, 9) + dt.timedelta(seconds=3600 * i // steps)):
             if i < len(bookings):
                 queue.check_in_booking(
-                    office=office, code=bookings[i]["code"], confirmed_nik=bookings[i]["nik"],
+                    office=office,
+                    code=bookings[i]["code"],
+                    confirmed_nik=bookings[i]["nik"],
                     officer=desk,
                 )
             if i < walk_ins:
                 nik = f"321501{birth.day:02d}{birth.month:02d}{birth.year % 100:02d}{700 + i:04d}"
                 queue.issue_walk_in_ticket(
-                    office=office, lane_kind=LaneKind.PRIORITY, name=f"Lansia {i}", nik=nik,
-                    birth_date=birth, officer=desk,
+                    office=office,
+                    lane_kind=LaneKind.PRIORITY,
+                    name=f"Lansia {i}",
+                    nik=nik,
+                    birth_date=birth,
+                    officer=desk,
                 )
             try:
                 queue.call_next_ticket(counter=counter, officer=officer)

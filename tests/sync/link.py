@@ -52,7 +52,11 @@ class CentralSite:
     def manage(self, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
@@ -65,7 +69,11 @@ class CentralSite:
         )
         done = subprocess.run(
             [sys.executable, "-c", code],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -74,11 +82,23 @@ class CentralSite:
         with open(self.log, "ab") as log:
             self.server = subprocess.Popen(
                 [
-                    sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                    "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4",
-                    "--timeout", "60",
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "60",
                 ],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
@@ -121,8 +141,13 @@ def office_node(*, data_dir: Path, day: str, central: CentralSite) -> CentralSit
 def popen(site: CentralSite, code_or_args: list[str], log_name: str) -> subprocess.Popen:
     log = open(site.log.parent / log_name, "ab")  # noqa: SIM115  (closed with the process)
     return subprocess.Popen(
-        [sys.executable, *code_or_args], cwd=ROOT, env=site.env, stdout=subprocess.PIPE,
-        stderr=log, text=True, start_new_session=True,
+        [sys.executable, *code_or_args],
+        cwd=ROOT,
+        env=site.env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        start_new_session=True,
     )
 
 

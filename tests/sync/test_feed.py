@@ -13,7 +13,6 @@ from loket.queue import demo as queue_demo
 from loket.queue import services as queue
 from loket.queue.models import Ticket
 from loket.sync.apply import apply_central_items
-from loket.sync.feed import changes_after
 from loket.sync.models import AppliedChange, CentralChange, NodeState, SyncFlag
 from tests.helpers import WEDNESDAY, at, book, pay, person
 
@@ -34,7 +33,9 @@ def get(client, path, key=KEY):
 
 def post(client, body, key=KEY):
     return client.post(
-        "/api/v1/sync/KRW/push", data=body, content_type="application/json",
+        "/api/v1/sync/KRW/push",
+        data=body,
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Office {key}",
     )
 
@@ -53,7 +54,9 @@ def test_an_unknown_office_is_refused_like_a_wrong_key(client, central):
     assert answer.status_code == 401
 
 
-def test_the_snapshot_holds_the_office_its_staff_and_the_coming_bookings(client, central, account, online):
+def test_the_snapshot_holds_the_office_its_staff_and_the_coming_bookings(
+    client, central, account, online
+):
     booking = pay(book(account, online))
     answer = get(client, "/snapshot")
     assert answer.status_code == 200
@@ -82,7 +85,9 @@ def test_each_booking_change_of_the_office_is_numbered_in_order(client, central,
     second = get(client, f"/changes?after={first['last']}").json()
     assert second["last"] == first["last"] + 1
     place = [i for i in second["items"] if i["model"] == "capacity.liveplace"]
-    assert place == [{"model": "capacity.liveplace", "holder": f"booking:{booking.code}", "fields": None}]
+    assert place == [
+        {"model": "capacity.liveplace", "holder": f"booking:{booking.code}", "fields": None}
+    ]
     assert get(client, f"/changes?after={second['last']}").json()["items"] == []
 
 
@@ -111,13 +116,27 @@ def test_paging_the_feed(client, central, account, online):
 def ticket_change(ticket: Ticket, seq: int, **overrides) -> dict:
     fields = serializers.serialize("python", [ticket])[0]["fields"]
     fields.update(overrides)
-    return {"seq": seq, "key": f"KRW:{seq}", "model": "queue.ticket", "pk": ticket.pk + 10**12,
-            "op": "I", "holder": "", "fields": fields}
+    return {
+        "seq": seq,
+        "key": f"KRW:{seq}",
+        "model": "queue.ticket",
+        "pk": ticket.pk + 10**12,
+        "op": "I",
+        "holder": "",
+        "fields": fields,
+    }
 
 
 @pytest.mark.parametrize(
     "body",
-    ["", "{", "[]", '{"changes": 1}', '{"changes": [{"seq": "1"}]}', '{"changes": [{"seq": 1, "model": "queue.ticket"}]}'],
+    [
+        "",
+        "{",
+        "[]",
+        '{"changes": 1}',
+        '{"changes": [{"seq": "1"}]}',
+        '{"changes": [{"seq": 1, "model": "queue.ticket"}]}',
+    ],
 )
 def test_a_malformed_push_is_refused_with_a_code(client, central, body):
     answer = post(client, body)
@@ -143,7 +162,9 @@ def test_a_push_is_applied_once_and_only_for_the_office(client, central, account
     assert AppliedChange.objects.filter(office=central).count() == 1
     assert Ticket.objects.filter(pk=ticket.pk + 10**12).count() == 1
 
-    refused = json.dumps({"changes": [{**change, "seq": 2, "key": "KRW:2", "model": "accounts.user"}]}, default=str)
+    refused = json.dumps(
+        {"changes": [{**change, "seq": 2, "key": "KRW:2", "model": "accounts.user"}]}, default=str
+    )
     assert post(client, refused).json()["code"] == "sync_change_refused"
     other = ticket_change(ticket, 2, office=central.pk + 1, number=998, booking=None)
     answer = post(client, json.dumps({"changes": [other]}, default=str))

@@ -3,8 +3,8 @@ committed, and sends nothing twice: the desk's process and the sync process are 
 processes on the node's SQLite database, as `make run` starts them."""
 
 import datetime as dt
-import signal
 import os
+import signal
 import time
 
 import pytest

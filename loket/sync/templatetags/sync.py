@@ -10,6 +10,15 @@ def sync_banner():
     """On an office node: whether the central site is reachable, and since when it is not."""
     if not is_office_node():
         return {"node": False}
-    from loket.sync.client import offline_since, pending_count
+    from django.utils import timezone
 
-    return {"node": True, "offline_since": offline_since(), "pending": pending_count()}
+    from loket.sync.client import offline_since, pending_count
+    from loket.sync.models import SyncFlag
+
+    since = offline_since()
+    return {
+        "node": True,
+        "offline_since": timezone.localtime(since) if since else None,
+        "pending": pending_count(),
+        "flags": SyncFlag.objects.filter(resolved_at__isnull=True).count(),
+    }

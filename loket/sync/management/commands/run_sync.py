@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, interval=1.0, **options):
         if not is_office_node():
             raise CommandError("run_sync runs on an office node (LOKET_ROLE=office).")
-        if not (settings.LOKET_CENTRAL_URL and settings.LOKET_OFFICE_KEY and settings.LOKET_OFFICE_CODE):
+        if not (
+            settings.LOKET_CENTRAL_URL and settings.LOKET_OFFICE_KEY and settings.LOKET_OFFICE_CODE
+        ):
             raise CommandError("Set LOKET_CENTRAL_URL, LOKET_OFFICE_CODE and LOKET_OFFICE_KEY.")
         self.stdout.write(
             f"Following {settings.LOKET_CENTRAL_URL} for office {settings.LOKET_OFFICE_CODE}"
