@@ -9,12 +9,22 @@ def booking_changed(event) -> None:
 
 
 def config_models() -> list:
-    from loket.offices.models import ArrivalWindow, CapacityOverride, Channel, Closure, Office
+    from loket.offices.models import (
+        ArrivalWindow,
+        CapacityOverride,
+        Channel,
+        Closure,
+        Office,
+        WeekdayCapacity,
+        WorkingAreaRegency,
+    )
     from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
 
     return [
         Office,
         Channel,
+        WeekdayCapacity,
+        WorkingAreaRegency,
         ArrivalWindow,
         CapacityOverride,
         Closure,
