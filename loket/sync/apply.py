@@ -24,10 +24,12 @@ from loket.sync.feed import BOOKING, FLAG, record_change
 from loket.sync.models import AppliedChange, FlagKind, NodeState, OfficeFeed, SyncFlag
 from loket.sync.ownership import (
     CENTRAL_ID_FLOOR,
+    ID_RANGE,
     NODE_TABLES,
     OFFICE_CHANNEL_KINDS,
     OFFICE_CREATED_TABLES,
     OFFICE_STATUSES,
+    office_id_base,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,17 @@ def _apply_central_slot(row: dict) -> None:
     _save_row(row)
 
 
+def _forget_removed_staff(items: list[dict]) -> None:
+    """A configuration set names every staff role of the office: a role it no longer names
+    was taken away centrally, and goes at the node too."""
+    offices = [row["pk"] for row in items if row["model"] == "offices.office"]
+    if not offices:
+        return
+    kept = [row["pk"] for row in items if row["model"] == "queue.staffmembership"]
+    membership = apps.get_model("queue.StaffMembership")
+    membership.objects.filter(office_id__in=offices).exclude(pk__in=kept).delete()
+
+
 def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
     """Write the central site's rows at the node, in one transaction, the triggers quiet."""
     with transaction.atomic():
@@ -126,6 +139,7 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
                 )
             else:
                 _save_row(row)
+        _forget_removed_staff(items)
         NodeState.objects.filter(pk=1).update(applying=False, pulled_seq=pulled_seq)
 
 
@@ -134,28 +148,27 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
 _LABELS = {label for label, _ops in NODE_TABLES.values()}
 
 
-def _belongs(office: Office, model: str, fields: dict | None, pk) -> bool:
+def _belongs(office: Office, model: str, fields: dict, pk) -> bool:
+    """Whether a pushed row is the office's to write: a booking or slot of the office, or a
+    row the office created (an id from its own range, naming the office)."""
     if model == "booking.booking":
         return Booking.objects.filter(pk=pk, office=office).exists()
     if model == "capacity.capacityslot":
-        return (
-            fields is not None
-            and apps.get_model("offices.Channel")
-            .objects.filter(pk=fields["channel"], office=office)
-            .exists()
-        )
-    if model in ("queue.issuance", "queue.bapcase", "queue.ticketevent"):
-        return fields is not None and fields.get("office") == office.pk
+        channel = apps.get_model("offices.Channel").objects.filter(pk=fields.get("channel"))
+        slot = CapacitySlot.objects.filter(pk=pk).exclude(channel__office=office)
+        return channel.filter(office=office).exists() and not slot.exists()
+    base = office_id_base(office.pk)
+    if not (isinstance(pk, int) and base <= pk < base + ID_RANGE):
+        return False  # a row the office creates always has an id from its range
     if model == "queue.countersignin":
-        return (
-            fields is not None
-            and apps.get_model("queue.Counter")
-            .objects.filter(pk=fields["counter"], office=office)
-            .exists()
-        )
+        counter = apps.get_model("queue.Counter").objects.filter(pk=fields.get("counter"))
+        return counter.filter(office=office).exists()
     if model == "core.auditevent":
-        return fields is not None and fields.get("office") in (office.pk, None)
-    return fields is not None and fields.get("office") == office.pk
+        return fields.get("office") in (office.pk, None)
+    if model == "queue.ticket" and fields.get("booking") is not None:
+        if not Booking.objects.filter(pk=fields["booking"], office=office).exists():
+            return False
+    return fields.get("office") == office.pk
 
 
 def _serve_despite_cancellation(booking: Booking, status: str, office: Office) -> None:
@@ -245,12 +258,14 @@ def _apply_node_change(office: Office, change: dict) -> None:
         return
     if fields is None:
         return  # only live places are deleted
-    if not _belongs(office, model, fields, pk):
+    if not isinstance(fields, dict) or not _belongs(office, model, fields, pk):
         raise PushRefused()
     if model == "booking.booking":
         _apply_node_booking(office, pk, fields)
     elif model == "capacity.capacityslot":
         _apply_node_slot({"model": model, "pk": pk, "fields": fields})
+    elif model == "core.auditevent" and apps.get_model(model).objects.filter(pk=pk).exists():
+        return  # the audit trail is append-only: a row once stored stays as it was
     else:
         _save_row({"model": model, "pk": pk, "fields": fields})
 

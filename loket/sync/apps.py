@@ -9,7 +9,8 @@ class SyncConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
-        from django.db.models.signals import post_save
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
@@ -26,6 +27,9 @@ class SyncConfig(AppConfig):
             for name in ("expire_holds", "reminders", "expire_offers"):
                 register_job(name, Job(lambda: 0, 99, None))
         for model in listeners.config_models():
-            post_save.connect(
-                listeners.config_saved, sender=model, dispatch_uid=f"loket.sync.{model.__name__}"
-            )
+            uid = f"loket.sync.{model.__name__}"
+            post_save.connect(listeners.config_saved, sender=model, dispatch_uid=uid)
+            post_delete.connect(listeners.config_saved, sender=model, dispatch_uid=uid)
+        post_save.connect(
+            listeners.staff_account_saved, sender=get_user_model(), dispatch_uid="loket.sync.user"
+        )

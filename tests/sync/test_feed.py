@@ -166,6 +166,9 @@ def test_a_push_is_applied_once_and_only_for_the_office(client, central, account
         {"changes": [{**change, "seq": 2, "key": "KRW:2", "model": "accounts.user"}]}, default=str
     )
     assert post(client, refused).json()["code"] == "sync_change_refused"
+    outside = {**ticket_change(ticket, 2, number=998, booking=None), "pk": ticket.pk}
+    answer = post(client, json.dumps({"changes": [outside]}, default=str))
+    assert answer.json()["code"] == "sync_change_refused"  # not an id of the office's range
     other = ticket_change(ticket, 2, office=central.pk + 1, number=998, booking=None)
     answer = post(client, json.dumps({"changes": [other]}, default=str))
     assert answer.json()["code"] == "sync_change_refused"
@@ -216,3 +219,25 @@ def test_the_banner_says_since_when_the_office_is_offline(settings, db):
         shown = render()
     assert "Kantor sedang offline sejak 10:05" in shown  # WIB
     assert "The office is offline since 10:05" in shown
+
+
+def test_a_role_taken_away_centrally_goes_at_the_node_too(settings, client, central):
+    """The supervisor's role is removed at the central site: the feed says the configuration
+    changed, and the node that takes it no longer knows the role."""
+    from loket.queue.models import StaffMembership
+
+    start = get(client, "/changes?after=0").json()["last"]
+    supervisor = StaffMembership.objects.get(office=central, role="supervisor")
+    supervisor.delete()
+    answer = get(client, f"/changes?after={start}").json()
+    assert answer["last"] == start + 1
+    items = answer["items"]
+    assert supervisor.pk not in [i["pk"] for i in items if i["model"] == "queue.staffmembership"]
+    StaffMembership.objects.create(
+        pk=supervisor.pk, office=central, user=supervisor.user, role="supervisor"
+    )  # as the node still has it
+    settings.LOKET_ROLE = "office"
+    NodeState.objects.create(pk=1)
+    apply_central_items(items, pulled_seq=answer["last"])
+    assert not StaffMembership.objects.filter(pk=supervisor.pk).exists()
+    assert StaffMembership.objects.filter(office=central, role="desk").exists()
