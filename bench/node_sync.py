@@ -84,6 +84,20 @@ def lines(figures: dict, interval: float = 1.0) -> list[str]:
     ]
 
 
+def print_lines(central_database_url: str = "") -> bool:
+    """`make bench`'s office-node lines (a section of their own); False when the two sides
+    disagree or the central ledger drifts."""
+    print("Office node: an hour offline of a busy day, then the link back (bench.node_sync)")
+    try:
+        figures = measure(central_database_url=central_database_url)
+    except Exception as exc:  # noqa: BLE001 - this section must not stop the others
+        print(f"  could not run: {type(exc).__name__}: {str(exc)[:200]}")
+        return False
+    for text in lines(figures):
+        print(f"  {text}")
+    return figures["equal"] and not figures["central_drift"]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.node_sync", description=__doc__)
     parser.add_argument("--central-database-url", default="")

@@ -3,6 +3,7 @@ central site's database (`python -c`, see test_link.py): the day's bookings, a c
 made centrally, and the day's figures as the central site sees them."""
 
 import datetime as dt
+import json
 from collections import Counter
 
 from django.db.models import Count
@@ -64,12 +65,32 @@ def cancel(code: str, moment_iso: str) -> dict:
     return {"status": Booking.objects.get(code=code).status}
 
 
+def queue_reports(office: Office, day: dt.date) -> dict:
+    """The reports' figures of the office's day that the office's own work makes (waits and
+    service times per stage, counters' throughput, the priority quota), as the page shows them."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import translation
+
+    from loket.reports import queue_figures
+    from loket.reports.selectors import period_for
+
+    period = period_for("day", day)
+    figures = {}
+    with translation.override("en"):
+        for name in ("stage_waits", "stage_service_times", "counter_throughput", "priority_quota"):
+            figure = getattr(queue_figures, name)(office, period, {})
+            as_json = DjangoJSONEncoder().encode({"rows": figure.rows, "summary": figure.summary})
+            figures[name] = json.loads(as_json)
+    return figures
+
+
 def day_figures(day_iso: str) -> dict:
     """What the office's day looks like in this database: what the reports count."""
     day = dt.date.fromisoformat(day_iso)
     office = Office.objects.get(code="KRW")
     tickets = Ticket.objects.filter(office=office, date=day).order_by("lane__prefix", "number")
     return {
+        "reports": queue_reports(office, day),
         "tickets": [
             [t.id, t.lane.prefix, t.number, t.status, t.booking.code if t.booking else None]
             for t in tickets.select_related("lane", "booking")

@@ -212,6 +212,8 @@ def test_the_office_keeps_serving_through_a_cut_and_the_central_site_gets_every_
     there = central.call("day_figures", DAY.isoformat())
     here = central_site.day_figures(DAY.isoformat())
     assert there["tickets"] == here["tickets"]
+    assert there["reports"] == here["reports"]  # waits, service times, counters, priority quota
+    assert here["reports"]["counter_throughput"]["rows"]
     assert len(here["tickets"]) == BOOKINGS + 2 + 5
     assert there["ticket_events"] == here["ticket_events"]
     assert there["ticket_event_ids"] == here["ticket_event_ids"]

@@ -60,6 +60,7 @@ def test_a_node_killed_mid_day_loses_nothing_committed(tmp_path):
     ids_here = [row[0] for row in here["tickets"]]
     assert set(committed) <= set(ids_here)
     assert there["tickets"] == here["tickets"]
+    assert there["reports"] == here["reports"]
     assert there["ticket_event_ids"] == here["ticket_event_ids"]
     assert there["office_audit"] == here["office_audit"]
     assert there["drift"] == [] and here["drift"] == []
