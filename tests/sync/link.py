@@ -17,7 +17,10 @@ OFFICE_KEY = "kunci-kantor-karawang-uji-0123456789"
 
 
 def free_port() -> int:
-    for port in range(8700, 8721):
+    """A free port of 8700-8720; each pytest-xdist worker looks in a part of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 8700 + (int(worker) % 2) * 10 if worker.isdigit() else 8700
+    for port in range(first, first + 10):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
