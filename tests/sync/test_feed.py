@@ -120,7 +120,7 @@ def ticket_change(ticket: Ticket, seq: int, **overrides) -> dict:
         "seq": seq,
         "key": f"KRW:{seq}",
         "model": "queue.ticket",
-        "pk": ticket.pk + 10**12,
+        "pk": ticket.office_id * 10**12 + ticket.pk,  # an id of the office node's range
         "op": "I",
         "holder": "",
         "fields": fields,
@@ -160,7 +160,7 @@ def test_a_push_is_applied_once_and_only_for_the_office(client, central, account
     assert post(client, body).json() == {"applied_through": 1}
     assert post(client, body).json() == {"applied_through": 1}
     assert AppliedChange.objects.filter(office=central).count() == 1
-    assert Ticket.objects.filter(pk=ticket.pk + 10**12).count() == 1
+    assert Ticket.objects.filter(pk=central.pk * 10**12 + ticket.pk).count() == 1
 
     refused = json.dumps(
         {"changes": [{**change, "seq": 2, "key": "KRW:2", "model": "accounts.user"}]}, default=str
