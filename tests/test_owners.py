@@ -45,3 +45,15 @@ def test_only_the_lifecycle_writes_a_booking_status():
 def test_the_waiting_list_has_no_hook_module():
     """Freed places reach the waiting list through a typed event, not a hooks module."""
     assert not (PACKAGE / "waitlist" / "hooks.py").exists()
+
+
+def test_a_booking_event_is_built_only_by_the_lifecycle():
+    """BookingEvent rows come from booking.lifecycle.booking_event: the lifecycle saves each,
+    the year generator bulk-inserts many; nobody else builds or creates one."""
+    pattern = re.compile(
+        r"(?<!class )BookingEvent\(|BookingEvent\.objects[^\n]*\.(create|update)\("
+    )
+    offenders = [
+        rel for rel, text in _sources(skip=("booking/lifecycle.py",)) if pattern.search(text)
+    ]
+    assert offenders == []

@@ -24,72 +24,53 @@ from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 
 
-class EmailTaken(DomainError):
-    code = "email_taken"
-    status = 409
+class EmailTaken(DomainError, code="email_taken", status=409):
     message = _("An account with this e-mail address already exists. Log in instead.")
 
 
-class EmailInvalid(InvalidInput):
-    code = "email_invalid"
+class EmailInvalid(InvalidInput, code="email_invalid"):
     message = _("Enter a valid e-mail address, like nama@contoh.id.")
 
 
-class PasswordRejected(InvalidInput):
-    code = "password_rejected"
+class PasswordRejected(InvalidInput, code="password_rejected"):
     message = _("Choose a stronger password.")
 
 
-class InvalidCredentials(DomainError):
-    code = "invalid_credentials"
-    status = 401
+class InvalidCredentials(DomainError, code="invalid_credentials", status=401):
     message = _("The e-mail address or password is wrong.")
 
 
-class EmailNotVerified(DomainError):
-    code = "email_not_verified"
-    status = 403
+class EmailNotVerified(DomainError, code="email_not_verified", status=403):
     message = _("Verify your e-mail address first: enter the code we sent you.")
 
 
-class VerificationFailed(DomainError):
-    code = "verification_failed"
-    status = 400
+class VerificationFailed(DomainError, code="verification_failed", status=400):
     message = _("The code is wrong or has expired. Ask for a new code.")
 
 
-class ApplicantLimitReached(DomainError):
-    code = "applicant_limit_reached"
-    status = 409
+class ApplicantLimitReached(DomainError, code="applicant_limit_reached", status=409):
     message = _("An account may apply for at most 5 people.")
 
 
-class ApplicantNotFound(DomainError):
-    code = "applicant_not_found"
-    status = 404
+class ApplicantNotFound(DomainError, code="applicant_not_found", status=404):
     message = _("This person is not in your family list.")
 
 
-class ApplicantInUse(DomainError):
-    code = "applicant_in_use"
-    status = 409
+class ApplicantInUse(DomainError, code="applicant_in_use", status=409):
     message = _(
         "This person has an active booking or is on a waiting list. Cancel the booking or leave "
         "the waiting list first."
     )
 
 
-class ApplicantHasHistory(DomainError):
-    code = "applicant_has_history"
-    status = 409
+class ApplicantHasHistory(DomainError, code="applicant_has_history", status=409):
     message = _(
         "This person has past bookings, which the office must keep on record, so they stay in "
         "your list."
     )
 
 
-class RegencyInvalid(InvalidInput):
-    code = "regency_invalid"
+class RegencyInvalid(InvalidInput, code="regency_invalid"):
     message = _("Enter the regency code from the KTP address, e.g. 32.15 for Kab. Karawang.")
 
 
@@ -212,9 +193,7 @@ def create_verified_account(*, email: str, password: str, full_name: str = "", a
 TOKEN_TOUCH_INTERVAL = dt.timedelta(hours=1)
 
 
-class TokenNotFound(DomainError):
-    code = "token_not_found"
-    status = 404
+class TokenNotFound(DomainError, code="token_not_found", status=404):
     message = _("There is no such token on your account.")
 
 

@@ -69,6 +69,30 @@ class BookingMoved:
     at: dt.datetime
 
 
+def booking_event(
+    booking: Booking,
+    *,
+    kind: str,
+    from_status: str,
+    at: dt.datetime,
+    date: dt.date | None = None,
+    from_date: dt.date | None = None,
+) -> BookingEvent:
+    """The typed fact of one change of `booking` (not saved): the lifecycle saves it in the
+    change's transaction; a bulk writer (the reports' demo history) inserts many at once.
+    `date`: the appointment day after the change (default: the booking's)."""
+    return BookingEvent(
+        booking=booking,
+        office_id=booking.office_id,
+        channel_id=booking.channel_id,
+        kind=kind,
+        from_status=from_status,
+        at=at,
+        date=date or booking.date,
+        from_date=from_date,
+    )
+
+
 def change_status(booking: Booking, *, to: str, from_status: str | None = None, **fields) -> bool:
     """Move `booking` to `to` if its stored status may (see TRANSITIONS; only from
     `from_status` when given): one conditional UPDATE that also writes `fields`. False: the
@@ -104,24 +128,23 @@ def change_status(booking: Booking, *, to: str, from_status: str | None = None, 
             office=booking.office,
             day=booking.date,
         ).save(force_insert=True)
-    BookingEvent.objects.create(
-        booking=booking,
-        office_id=booking.office_id,
-        channel_id=booking.channel_id,
-        kind=to,
-        from_status=before,
-        at=now,
-        date=booking.date,
-    )
+    booking_event(booking, kind=to, from_status=before, at=now).save(force_insert=True)
     events.emit(BookingStatusChanged(booking=booking, before=before, after=to, at=now))
     return True
 
 
 def move_booking(
-    booking: Booking, *, to_slot: CapacitySlot, reoffer: bool = True, **fields
+    booking: Booking,
+    *,
+    to_slot: CapacitySlot,
+    reoffer: bool = True,
+    kind: str = BookingEventKind.MOVED,
+    **fields,
 ) -> bool:
     """Move an active booking's place to `to_slot` (date and window follow); False (nothing
-    changed) if `to_slot` is full. `fields`: further columns to write (e.g. reschedule_count).
+    changed) if `to_slot` is full. `kind`: the fact written, RESCHEDULED when the applicant
+    asked for it (MOVED: with its service day). `fields`: further columns to write (e.g.
+    reschedule_count).
 
     Locks: both ledger slots in ascending id, then the booking row. The old place is offered
     to the waiting list unless `reoffer` is False.
@@ -140,16 +163,14 @@ def move_booking(
     }
     Booking.objects.filter(pk=booking.pk).update(**values)
     live.move(holder=live.holder_of(booking), day=to_slot.date)
-    BookingEvent.objects.create(
-        booking=booking,
-        office_id=booking.office_id,
-        channel_id=booking.channel_id,
-        kind=BookingEventKind.MOVED,
+    booking_event(
+        booking,
+        kind=kind,
         from_status=booking.status,
         at=now,
         date=to_slot.date,
         from_date=from_date,
-    )
+    ).save(force_insert=True)
     for name, value in values.items():
         setattr(booking, name, value)
     events.emit(

@@ -250,15 +250,22 @@ class BookingEventKind(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
     EXPIRED = "expired", _("expired (unpaid)")
     NO_SHOW = "no_show", _("no-show")
-    MOVED = "moved", _("moved to another date or window")
+    RESCHEDULED = "rescheduled", _("rescheduled by the applicant")
+    MOVED = "moved", _("moved with its service day")
+
+
+# The kinds that move a booking's place: they carry the day it left (`from_date`).
+MOVE_KINDS = (BookingEventKind.RESCHEDULED, BookingEventKind.MOVED)
 
 
 class BookingEvent(models.Model):
     """Append-only typed facts of each booking, written by the lifecycle in the transaction of
-    the change (booking.lifecycle): what reports count, instead of audit action strings. A
-    booking's creation is its own row (Booking.created_at, channel, date).
+    the change (booking.lifecycle): what reports count, instead of audit action strings (the
+    audit trail stays the human record). A booking's creation is its own row
+    (Booking.created_at, channel, date).
     `date` is the appointment day after the change (for a move: the new day; `from_date` the
-    old one)."""
+    old one). A move is a reschedule when the applicant asked for it, else the office moved
+    the service day the booking was on."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
@@ -281,8 +288,8 @@ class BookingEvent(models.Model):
                 name="booking_event_from_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(kind="moved", from_date__isnull=False)
-                | (~Q(kind="moved") & Q(from_date__isnull=True)),
+                condition=Q(kind__in=MOVE_KINDS, from_date__isnull=False)
+                | (~Q(kind__in=MOVE_KINDS) & Q(from_date__isnull=True)),
                 name="booking_event_moved_has_from_date",
             ),
         ]

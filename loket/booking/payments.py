@@ -43,20 +43,15 @@ from loket.notifications import texts
 from loket.notifications.services import enqueue_message
 
 
-class ReferenceConflict(DomainError):
-    code = "payment_reference_conflict"
-    status = 409
+class ReferenceConflict(DomainError, code="payment_reference_conflict", status=409):
     message = _("This gateway reference was already recorded for another payment.")
 
 
-class RefundNotDue(DomainError):
-    code = "refund_not_due"
-    status = 409
+class RefundNotDue(DomainError, code="refund_not_due", status=409):
     message = _("No refund is due for this payment, or it was already refunded.")
 
 
-class PaymentNotFound(NotFound):
-    code = "payment_not_found"
+class PaymentNotFound(NotFound, code="payment_not_found"):
     message = _("There is no such payment at this office.")
 
 

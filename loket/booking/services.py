@@ -22,6 +22,7 @@ from loket.booking.gates import pass_gates
 from loket.booking.models import (
     ACTIVE_STATUSES,
     Booking,
+    BookingEventKind,
     BookingStatus,
     IdempotencyRecord,
     Purpose,
@@ -44,131 +45,90 @@ _PURPOSES = frozenset(Purpose.values)
 _PASSPORT_TYPES = frozenset(PassportType.values)
 
 
-class BookingNotFound(NotFound):
-    code = "booking_not_found"
+class BookingNotFound(NotFound, code="booking_not_found"):
     message = _("There is no such booking.")
 
 
-class ActiveBookingExists(DomainError):
-    code = "active_booking_exists"
-    status = 409
+class ActiveBookingExists(DomainError, code="active_booking_exists", status=409):
     message = _("This NIK already has an active booking. Cancel it or use it first.")
 
 
-class WalkInOnly(DomainError):
-    code = "walk_in_only"
-    status = 422
+class WalkInOnly(DomainError, code="walk_in_only", status=422):
     message = _(
         "Lost and damaged passports are served only in person. Come to the office with your "
         "KTP, KK and the police report (lost) or the damaged passport."
     )
 
 
-class ApplicationTypeNotOffered(DomainError):
-    code = "application_type_not_offered"
-    status = 422
+class ApplicationTypeNotOffered(DomainError, code="application_type_not_offered", status=422):
     message = _("This service channel does not serve this application type.")
 
 
-class ChannelNotBookable(DomainError):
-    code = "channel_not_bookable"
-    status = 422
+class ChannelNotBookable(DomainError, code="channel_not_bookable", status=422):
     message = _("This service channel cannot be booked online.")
 
 
-class DatePast(DomainError):
-    code = "date_past"
-    status = 422
+class DatePast(DomainError, code="date_past", status=422):
     message = _("This date has passed. Choose a later date.")
 
 
-class DateTooSoon(DomainError):
-    code = "date_too_soon"
-    status = 422
+class DateTooSoon(DomainError, code="date_too_soon", status=422):
     message = _("This date is too close. Book at least %(days)s day(s) ahead.")
 
 
-class OfficeClosed(DomainError):
-    code = "office_closed"
-    status = 422
+class OfficeClosed(DomainError, code="office_closed", status=422):
     message = _("The office is closed on this date. Choose another date.")
 
 
-class NotReleased(DomainError):
-    code = "not_released"
-    status = 422
+class NotReleased(DomainError, code="not_released", status=422):
     message = _("Places for this date are not released yet. They open on %(opens)s.")
 
 
-class BeyondHorizon(DomainError):
-    code = "beyond_horizon"
-    status = 422
+class BeyondHorizon(DomainError, code="beyond_horizon", status=422):
     message = _("This date is too far ahead. You can book at most %(days)s days ahead.")
 
 
-class BookingNotActive(DomainError):
-    code = "booking_not_active"
-    status = 409
+class BookingNotActive(DomainError, code="booking_not_active", status=409):
     message = _("This booking is no longer active.")
 
 
-class RescheduleNotAllowed(DomainError):
-    code = "reschedule_not_allowed"
-    status = 409
+class RescheduleNotAllowed(DomainError, code="reschedule_not_allowed", status=409):
     message = _("A booking can be rescheduled once, no later than the day before the appointment.")
 
 
-class SameSlot(DomainError):
-    code = "same_slot"
-    status = 422
+class SameSlot(DomainError, code="same_slot", status=422):
     message = _("The booking is already for this date and window.")
 
 
-class TariffMissing(DomainError):
-    code = "tariff_missing"
-    status = 503
+class TariffMissing(DomainError, code="tariff_missing", status=503):
     message = _("No fee is configured for this passport type. Contact the office.")
 
 
-class PaymentRejected(DomainError):
-    code = "payment_rejected"
-    status = 400
+class PaymentRejected(DomainError, code="payment_rejected", status=400):
     message = _("The payment notice is refused.")
 
 
-class SignatureInvalid(PaymentRejected):
-    code = "signature_invalid"
-    status = 401
+class SignatureInvalid(PaymentRejected, code="signature_invalid", status=401):
     message = _("The signature of the payment notice is wrong.")
 
 
-class BillingCodeUnknown(PaymentRejected):
-    code = "billing_code_unknown"
-    status = 404
+class BillingCodeUnknown(PaymentRejected, code="billing_code_unknown", status=404):
     message = _("No booking has this billing code.")
 
 
-class BillingCodeExpired(PaymentRejected):
-    code = "billing_code_expired"
-    status = 409
+class BillingCodeExpired(PaymentRejected, code="billing_code_expired", status=409):
     message = _("The payment deadline of this billing code has passed.")
 
 
-class AmountMismatch(PaymentRejected):
-    code = "amount_mismatch"
-    status = 409
+class AmountMismatch(PaymentRejected, code="amount_mismatch", status=409):
     message = _("The amount paid differs from the amount billed.")
 
 
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    status = 422
+class IdempotencyKeyReused(DomainError, code="idempotency_key_reused", status=422):
     message = _("This Idempotency-Key was used for a different request.")
 
 
-class QrInvalid(DomainError):
-    code = "qr_invalid"
-    status = 400
+class QrInvalid(DomainError, code="qr_invalid", status=400):
     message = _("This QR code is not a valid Loket booking proof.")
 
 
@@ -512,7 +472,10 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
         before = _snapshot(locked)
         # The old place is offered to the waiting list (capacity.events.PlacesFreed).
         if not lifecycle.move_booking(
-            locked, to_slot=new_slot, reschedule_count=locked.reschedule_count + 1
+            locked,
+            to_slot=new_slot,
+            kind=BookingEventKind.RESCHEDULED,
+            reschedule_count=locked.reschedule_count + 1,
         ):
             raise ledger.QuotaExhausted()
         audit.record(

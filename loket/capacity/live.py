@@ -30,9 +30,7 @@ CHANNEL_NAMES = {
 }
 
 
-class LivePlaceExists(DomainError):
-    code = "live_place_exists"
-    status = 409
+class LivePlaceExists(DomainError, code="live_place_exists", status=409):
     message = _(
         "This NIK already has a passport application in progress: %(channel)s. One person "
         "holds one place at a time: use or cancel that one first."

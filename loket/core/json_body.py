@@ -19,14 +19,11 @@ from loket.core.errors import DomainError, InvalidInput
 MAX_DEPTH = 32
 
 
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-    status = 413
+class PayloadTooLarge(DomainError, code="payload_too_large", status=413):
     message = _("The request body is too large.")
 
 
-class BodyTooDeep(InvalidInput):
-    code = "too_deep"
+class BodyTooDeep(InvalidInput, code="too_deep"):
     message = _("The request body is nested too deeply.")
 
 

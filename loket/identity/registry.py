@@ -26,12 +26,10 @@ from loket.core import clock
 from loket.core.errors import DomainError
 
 
-class IdentityNotConfirmed(DomainError):
+class IdentityNotConfirmed(DomainError, code="identity_not_confirmed", status=422):
     """The one refusal for "this NIK, name and birth date do not match" and for "this NIK's
     live booking belongs to another account": they must not be told apart."""
 
-    code = "identity_not_confirmed"
-    status = 422
     message = _(
         "This NIK cannot be booked online with this name and birth date. Check them against "
         "the KTP. If they are right, come to the office's information desk with the KTP: the "

@@ -7,7 +7,7 @@ from loket.core import clock
 from loket.core.admin_audit import AuditedAdmin
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik, mask_phone
-from loket.outreach import services
+from loket.outreach import service_days
 from loket.outreach.models import (
     EmergencyCase,
     OutreachParticipant,
@@ -59,7 +59,7 @@ class ServiceDayRuleAdmin(AuditedAdmin):
         for rule in queryset.select_related("office", "channel", "team"):
             today = clock.local_today(rule.office.time_zone)
             try:
-                made = services.generate_occurrences(
+                made = service_days.generate_occurrences(
                     rule=rule,
                     start=today,
                     end=today + dt.timedelta(days=90),

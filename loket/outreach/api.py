@@ -9,7 +9,7 @@ from loket.booking import services as booking_services
 from loket.booking.api import ERRORS, _json_ready, booking_out
 from loket.booking.schemas import BookingOut, ErrorOut
 from loket.offices.selectors import get_office
-from loket.outreach import selectors, services
+from loket.outreach import eazy_passport, errors, selectors, service_days
 from loket.outreach.domain import CSV_MAX_BYTES
 from loket.outreach.schemas import (
     OutreachRequestIn,
@@ -48,11 +48,11 @@ def book_service_day(
     request, day_id: int, payload: ServiceDayBookingIn, idempotency_key: str | None = Header(None)
 ):
     """Book a place at a service day through the booking engine (payment hold as online)."""
-    occurrence = services.get_occurrence(day_id)
+    occurrence = service_days.get_occurrence(day_id)
     a = payload.applicant
 
     def book():
-        booking = services.book_service_day(
+        booking = service_days.book_service_day(
             account=request.auth,
             occurrence=occurrence,
             application_type=payload.application_type,
@@ -106,9 +106,9 @@ def submit_request(request, payload: Form[OutreachRequestIn], participants: File
             },
         )
     try:
-        created = services.submit_outreach_request(
+        created = eazy_passport.submit_outreach_request(
             office=office,
-            data=services.RequestData(
+            data=eazy_passport.RequestData(
                 organisation=payload.organisation,
                 contact_person=payload.contact_person,
                 email=payload.email,
@@ -120,7 +120,7 @@ def submit_request(request, payload: Form[OutreachRequestIn], participants: File
             ),
             participants_file=participants.read(CSV_MAX_BYTES + 1),
         )
-    except services.RequestInvalid as exc:
+    except errors.RequestInvalid as exc:
         return Status(
             422,
             {

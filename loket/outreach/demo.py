@@ -11,6 +11,7 @@ from loket.accounts.models import User
 from loket.accounts.services import create_verified_account
 from loket.core import clock
 from loket.offices.models import Channel, ChannelKind, Office, ReleaseRule
+from loket.outreach.errors import DayClosed
 from loket.outreach.models import (
     OutreachSettings,
     ServiceDayKind,
@@ -18,9 +19,9 @@ from loket.outreach.models import (
     ServiceDayRule,
     Team,
 )
-from loket.outreach.services import DayClosed, create_one_off_day, generate_occurrences
+from loket.outreach.service_days import create_one_off_day, generate_occurrences
 from loket.queue.models import StaffRole
-from loket.queue.services import grant_role
+from loket.queue.staff_roles import grant_role
 
 MOBILE_TEAM = "Tim Layanan Keliling"  # one team: PATEN and Purwakarta never share a day
 EAZY_TEAM = "Tim Eazy Passport"

@@ -18,8 +18,11 @@ from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
 from loket.offices.selectors import get_office, list_offices
-from loket.outreach import forms, selectors, services
+from loket.outreach import eazy_passport, forms, planning, selectors
+from loket.outreach import hotline as outreach_hotline
+from loket.outreach import service_days as outreach_service_days
 from loket.outreach.domain import emergency_eligibility
+from loket.outreach.errors import RequestInvalid
 from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
 from loket.queue import bridge
 from loket.queue.permissions import roles_at
@@ -74,9 +77,9 @@ def staff_required(*roles: str):
             request.office = office
             held = roles_at(user, office)
             request.outreach_nav = {
-                "planning": bool(held & set(services.PLANNING_ROLES + services.WALK_IN_ROLES)),
-                "requests": bool(held & set(services.PLANNING_ROLES)),
-                "hotline": bool(held & set(services.HOTLINE_ROLES)),
+                "planning": bool(held & set(planning.PLANNING_ROLES + planning.WALK_IN_ROLES)),
+                "requests": bool(held & set(planning.PLANNING_ROLES)),
+                "hotline": bool(held & set(planning.HOTLINE_ROLES)),
                 "check_in": bool(held & set(bridge.CHECK_IN_ROLES)),
             }
             return view(request, *args, **kwargs)
@@ -118,7 +121,7 @@ def service_days(request):
 @require_http_methods(["GET", "POST"])
 def book_service_day(request, pk: int):
     try:
-        occurrence = services.get_occurrence(pk)
+        occurrence = outreach_service_days.get_occurrence(pk)
     except DomainError:
         raise Http404 from None
     if occurrence.rule.kind != ServiceDayKind.EVENT:
@@ -130,7 +133,7 @@ def book_service_day(request, pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            booking = services.book_service_day(
+            booking = outreach_service_days.book_service_day(
                 account=request.user,
                 occurrence=occurrence,
                 application_type=d["application_type"],
@@ -164,14 +167,14 @@ def book_service_day(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def request_form(request):
     office = _office(request)
-    area = services.working_area(office)
+    area = planning.working_area(office)
     form = forms.OutreachRequestForm(request.POST or None, request.FILES or None, area=area)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            outreach_request = services.submit_outreach_request(
+            outreach_request = eazy_passport.submit_outreach_request(
                 office=office,
-                data=services.RequestData(
+                data=eazy_passport.RequestData(
                     organisation=d["organisation"],
                     contact_person=d["contact_person"],
                     email=d["email"],
@@ -183,7 +186,7 @@ def request_form(request):
                 ),
                 participants_file=form.file_bytes(),
             )
-        except services.RequestInvalid as exc:
+        except RequestInvalid as exc:
             for field, message in exc.errors:
                 target = {"preferred_dates": "date_1"}.get(field, field)
                 form.add_error(target if target in form.fields else None, message)
@@ -196,11 +199,11 @@ def request_form(request):
     return render(
         request,
         "outreach/request_form.html",
-        {"form": form, "office": office, "minimum": services.min_applicants(office)},
+        {"form": form, "office": office, "minimum": eazy_passport.min_applicants(office)},
     )
 
 
-@staff_required(*services.PLANNING_ROLES)
+@staff_required(*planning.PLANNING_ROLES)
 def staff_requests(request):
     office = request.office
     status = request.GET.get("status") or None
@@ -215,15 +218,15 @@ def staff_requests(request):
     )
 
 
-@staff_required(*services.PLANNING_ROLES)
+@staff_required(*planning.PLANNING_ROLES)
 @require_http_methods(["GET", "POST"])
 def staff_request(request, code: str):
     try:
-        outreach_request = services.get_request(code)
+        outreach_request = eazy_passport.get_request(code)
     except DomainError:
         raise Http404 from None
     office = outreach_request.office
-    _require_at(request, office, services.PLANNING_ROLES)
+    _require_at(request, office, planning.PLANNING_ROLES)
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
     approve = forms.ApproveRequestForm(
@@ -236,21 +239,21 @@ def staff_request(request, code: str):
         d = bound.cleaned_data
         try:
             if action == "approve":
-                services.approve_outreach_request(
+                eazy_passport.approve_outreach_request(
                     request=outreach_request,
                     visit_date=d["visit_date"],
                     team=d["team"],
                     actor=request.user,
                 )
             elif action == "propose":
-                services.propose_outreach_date(
+                eazy_passport.propose_outreach_date(
                     request=outreach_request,
                     proposed_date=d["proposed_date"],
                     message=d["message"],
                     actor=request.user,
                 )
             else:
-                services.reject_outreach_request(
+                eazy_passport.reject_outreach_request(
                     request=outreach_request, reason=d["reason"], actor=request.user
                 )
         except DomainError as exc:
@@ -277,7 +280,7 @@ def staff_request(request, code: str):
 # --- Teams and service days (staff) -------------------------------------------------------
 
 
-@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
+@staff_required(*planning.PLANNING_ROLES, *planning.WALK_IN_ROLES)
 def team_calendar(request):
     office = request.office
     today = clock.local_today(office.time_zone)
@@ -302,15 +305,15 @@ def team_calendar(request):
     )
 
 
-@staff_required(*services.PLANNING_ROLES, *services.WALK_IN_ROLES)
+@staff_required(*planning.PLANNING_ROLES, *planning.WALK_IN_ROLES)
 @require_http_methods(["GET", "POST"])
 def staff_occurrence(request, pk: int):
     try:
-        occurrence = services.get_occurrence(pk)
+        occurrence = outreach_service_days.get_occurrence(pk)
     except DomainError:
         raise Http404 from None
     held = _require_at(
-        request, occurrence.rule.office, services.PLANNING_ROLES + services.WALK_IN_ROLES
+        request, occurrence.rule.office, planning.PLANNING_ROLES + planning.WALK_IN_ROLES
     )
     action = request.POST.get("action")
     posted = request.POST if request.method == "POST" else None
@@ -323,7 +326,7 @@ def staff_occurrence(request, pk: int):
         d = bound.cleaned_data
         try:
             if action == "move":
-                services.move_occurrence(
+                outreach_service_days.move_occurrence(
                     occurrence=occurrence,
                     day=d["date"],
                     location=d["location"] or None,
@@ -331,11 +334,11 @@ def staff_occurrence(request, pk: int):
                     actor=request.user,
                 )
             elif action == "cancel":
-                services.cancel_occurrence(
+                outreach_service_days.cancel_occurrence(
                     occurrence=occurrence, reason=d["reason"], actor=request.user
                 )
             else:
-                admitted = services.admit_walk_in(
+                admitted = outreach_service_days.admit_walk_in(
                     occurrence=occurrence, name=d["name"], actor=request.user
                 )
         except QuotaExhausted:
@@ -364,8 +367,8 @@ def staff_occurrence(request, pk: int):
             "walk_in": walk_in,
             "admitted": admitted,
             "admissions": occurrence.admissions.select_related("ticket__lane"),
-            "can_change": bool(held & set(services.PLANNING_ROLES)),
-            "can_admit": bool(held & set(services.WALK_IN_ROLES)),
+            "can_change": bool(held & set(planning.PLANNING_ROLES)),
+            "can_admit": bool(held & set(planning.WALK_IN_ROLES)),
         },
     )
 
@@ -373,14 +376,14 @@ def staff_occurrence(request, pk: int):
 # --- Emergency hotline --------------------------------------------------------------------
 
 
-@staff_required(*services.HOTLINE_ROLES)
+@staff_required(*planning.HOTLINE_ROLES)
 @require_http_methods(["GET", "POST"])
 def hotline(request):
     office = request.office
     form = forms.EmergencyCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.record_emergency_case(
+            case = outreach_hotline.record_emergency_case(
                 office=office, actor=request.user, **form.cleaned_data
             )
         except DomainError as exc:
@@ -398,7 +401,7 @@ def hotline(request):
     )
 
 
-@staff_required(*services.HOTLINE_ROLES)
+@staff_required(*planning.HOTLINE_ROLES)
 @require_http_methods(["GET", "POST"])
 def hotline_case(request, pk: int):
     case = (
@@ -408,8 +411,8 @@ def hotline_case(request, pk: int):
     )
     if case is None:
         raise Http404
-    held = _require_at(request, case.office, services.HOTLINE_ROLES)
-    can_decide = bool(held & set(services.DECISION_ROLES))
+    held = _require_at(request, case.office, planning.HOTLINE_ROLES)
+    can_decide = bool(held & set(planning.DECISION_ROLES))
     form = forms.EmergencyDecisionForm(
         request.POST if request.method == "POST" else None,
         initial={"service_date": clock.local_today(case.office.time_zone)},
@@ -424,7 +427,7 @@ def hotline_case(request, pk: int):
             else:
                 try:
                     if d["decision"] == "approve":
-                        services.approve_emergency_case(
+                        outreach_hotline.approve_emergency_case(
                             case=case,
                             actor=request.user,
                             service_date=d["service_date"],
@@ -433,7 +436,7 @@ def hotline_case(request, pk: int):
                             override_reason=d["override_reason"],
                         )
                     else:
-                        services.reject_emergency_case(
+                        outreach_hotline.reject_emergency_case(
                             case=case, actor=request.user, reason=d["reason"]
                         )
                 except DomainError as exc:
@@ -443,7 +446,7 @@ def hotline_case(request, pk: int):
     eligibility = emergency_eligibility(
         domicile_regency=case.domicile_regency,
         nik=case.nik,
-        working_area=services.working_area(case.office),
+        working_area=planning.working_area(case.office),
     )
     return render(
         request,

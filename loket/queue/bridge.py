@@ -37,7 +37,7 @@ from loket.outreach.models import (
     RequestStatus,
     WalkInAdmission,
 )
-from loket.queue import services
+from loket.queue import check_in, errors, office_setup, staff_roles, tickets
 from loket.queue.models import Counter, Lane, LaneKind, StaffRole, Ticket
 
 SITE_LANE_KIND = LaneKind.WALK_IN
@@ -71,7 +71,7 @@ def _same_nik(confirmed: str, nik: str) -> bool:
 
 def ensure_site_lane(*, office: Office) -> Lane:
     """The office's mobile-site lane (created once, with a free letter)."""
-    services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     lane = Lane.objects.filter(office=office, kind=SITE_LANE_KIND).first()
     if lane is not None:
         return lane
@@ -111,7 +111,7 @@ def create_mobile_site(*, request: OutreachRequest, counters: int, actor) -> lis
     first = max(top + 1, SITE_FIRST_COUNTER)
     made = []
     for i in range(max(counters, 1)):
-        counter = services.save_counter(
+        counter = office_setup.save_counter(
             office=office,
             number=first + i,
             lane_kinds=[SITE_LANE_KIND],
@@ -157,10 +157,10 @@ def issue_emergency_ticket(*, case: EmergencyCase, officer) -> Ticket:
 
     The caller holds the case row locked (approval or check-in)."""
     office = case.office
-    services.ensure_office_queue(office=office)
-    ticket = services._issue(
+    office_setup.ensure_office_queue(office=office)
+    ticket = tickets._issue(
         office=office,
-        lane=services._lane(office, LaneKind.EMERGENCY),
+        lane=tickets._lane(office, LaneKind.EMERGENCY),
         officer=officer,
         name=case.applicant_name,
         nik=case.nik,
@@ -175,10 +175,10 @@ def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "")
     counters, in arrival order). The admission holds the ledger place (and, with the `nik`,
     the person's live place, which ends with the ticket)."""
     office = admission.occurrence.rule.office
-    services.ensure_office_queue(office=office)
-    ticket = services._issue(
+    office_setup.ensure_office_queue(office=office)
+    ticket = tickets._issue(
         office=office,
-        lane=services._lane(office, LaneKind.APPOINTMENT),
+        lane=tickets._lane(office, LaneKind.APPOINTMENT),
         officer=officer,
         name=admission.name,
         nik=nik,
@@ -191,7 +191,7 @@ def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "")
 
 def check_in_emergency_case(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
     """Check an approved case in on its service day. Locks the case row, then the sequence."""
-    services.require_role(user=officer, office=office, roles=CASE_CHECK_IN_ROLES)
+    staff_roles.require_role(user=officer, office=office, roles=CASE_CHECK_IN_ROLES)
     with transaction.atomic():
         case = (
             EmergencyCase.objects.select_for_update()
@@ -199,16 +199,16 @@ def check_in_emergency_case(*, office: Office, code: str, confirmed_nik: str, of
             .first()
         )
         if case is None:
-            raise services.BookingNotFoundHere()
+            raise errors.BookingNotFoundHere()
         case.office = office
         if case.status != EmergencyStatus.APPROVED:
             raise CaseNotApproved(status=case.get_status_display())
         if case.ticket_id:
-            raise services.AlreadyCheckedIn(ticket=Ticket.objects.get(pk=case.ticket_id).display)
+            raise errors.AlreadyCheckedIn(ticket=Ticket.objects.get(pk=case.ticket_id).display)
         if case.service_date != _today(office):
-            raise services.NotBookedToday(date=f"{case.service_date:%d-%m-%Y}")
+            raise errors.NotBookedToday(date=f"{case.service_date:%d-%m-%Y}")
         if not _same_nik(confirmed_nik, case.nik):
-            raise services.NikMismatch()
+            raise errors.NikMismatch()
         return issue_emergency_ticket(case=case, officer=officer)
 
 
@@ -216,7 +216,7 @@ def check_in_participant(*, office: Office, code: str, confirmed_nik: str, offic
     """Check an Eazy Passport participant in at the mobile site on the visit day: the visit's
     counters open, the participant gets a ticket in the site lane. Locks the participant row,
     then the sequence."""
-    services.require_role(user=officer, office=office, roles=SITE_CHECK_IN_ROLES)
+    staff_roles.require_role(user=officer, office=office, roles=SITE_CHECK_IN_ROLES)
     with transaction.atomic():
         participant = (
             OutreachParticipant.objects.select_for_update()
@@ -224,19 +224,19 @@ def check_in_participant(*, office: Office, code: str, confirmed_nik: str, offic
             .first()
         )
         if participant is None:
-            raise services.BookingNotFoundHere()
+            raise errors.BookingNotFoundHere()
         request = OutreachRequest.objects.select_related("office").get(pk=participant.request_id)
         if request.status != RequestStatus.APPROVED or participant.slot_id is None:
-            raise services.BookingNotConfirmed(status=request.get_status_display())
+            raise errors.BookingNotConfirmed(status=request.get_status_display())
         if participant.ticket_id:
             ticket = Ticket.objects.select_related("lane").get(pk=participant.ticket_id)
-            raise services.AlreadyCheckedIn(ticket=ticket.display)
+            raise errors.AlreadyCheckedIn(ticket=ticket.display)
         if request.visit_date != _today(office):
-            raise services.NotBookedToday(date=f"{request.visit_date:%d-%m-%Y}")
+            raise errors.NotBookedToday(date=f"{request.visit_date:%d-%m-%Y}")
         if not _same_nik(confirmed_nik, participant.nik):
-            raise services.NikMismatch()
+            raise errors.NikMismatch()
         _open_site(request, officer)
-        ticket = services._issue(
+        ticket = tickets._issue(
             office=office,
             lane=ensure_site_lane(office=office),
             officer=officer,
@@ -259,8 +259,8 @@ def check_in_by_code(*, office: Office, code: str, confirmed_nik: str, officer) 
         return check_in_participant(
             office=office, code=code, confirmed_nik=confirmed_nik, officer=officer
         )
-    services.require_role(user=officer, office=office, roles=CHECK_IN_ROLES)
-    raise services.BookingNotFoundHere()
+    staff_roles.require_role(user=officer, office=office, roles=CHECK_IN_ROLES)
+    raise errors.BookingNotFoundHere()
 
 
 # --- the information desk: one field for every code -----------------------------------------
@@ -311,8 +311,8 @@ def find_arrival(*, office: Office, code: str) -> Arrival:
     that `code` names. A booking is looked for first: a booking code may begin with the same
     letters as an outreach code. Reads only."""
     try:
-        booking = services.find_booking(office=office, code=code)
-    except services.BookingNotFoundHere:
+        booking = check_in.find_booking(office=office, code=code)
+    except errors.BookingNotFoundHere:
         pass
     else:
         return Arrival(
@@ -361,7 +361,7 @@ def check_in_at_desk(*, office: Office, code: str, confirmed_nik: str, officer) 
     `services.check_in_booking`, an outreach code through `check_in_by_code` (their locks)."""
     arrival = find_arrival(office=office, code=code)
     if arrival.kind == ArrivalKind.BOOKING:
-        return services.check_in_booking(
+        return check_in.check_in_booking(
             office=office, code=arrival.code, confirmed_nik=confirmed_nik, officer=officer
         )
     return check_in_by_code(

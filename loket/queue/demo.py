@@ -20,7 +20,7 @@ from loket.core.errors import DomainError
 from loket.offices.demo import DEMO_APPLICANT, DEMO_OFFICE
 from loket.offices.models import Channel, Office
 from loket.offices.selectors import load_channel_plan
-from loket.queue import services
+from loket.queue import office_setup, staff_roles
 from loket.queue.models import QueueSettings, StaffRole
 
 # email, password, role, name
@@ -53,10 +53,10 @@ TODAY_PERSON = ApplicantData(
 def load_queue_demo() -> list[tuple[str, str, str]]:
     """Set up the demo office's queue and staff; returns (e-mail, password, role) rows."""
     office = Office.objects.get(code=DEMO_OFFICE)
-    services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     for number, stages in DEMO_COUNTERS:
         if not office.counters.filter(number=number).exists():
-            services.save_counter(office=office, number=number, stage_codes=stages)
+            office_setup.save_counter(office=office, number=number, stage_codes=stages)
     QueueSettings.objects.filter(office=office, priority_release_at__isnull=True).update(
         priority_release_at=dt.time(12, 0),
         priority_release_to=Channel.objects.filter(office=office, code="lost-damaged").first(),
@@ -69,7 +69,7 @@ def load_queue_demo() -> list[tuple[str, str, str]]:
         elif not user.is_verified:  # loaded by an older demo, before staff were verified
             user.email_verified_at = clock.now()
             user.save(update_fields=["email_verified_at"])
-        services.grant_role(user=user, office=office, role=role)
+        staff_roles.grant_role(user=user, office=office, role=role)
     return [(email, password, str(role)) for email, password, role, _name in DEMO_STAFF]
 
 

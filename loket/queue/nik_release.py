@@ -22,15 +22,11 @@ from loket.identity import registry
 from loket.identity.nik import parse_nik
 
 
-class NothingToRelease(DomainError):
-    code = "nothing_to_release"
-    status = 404
+class NothingToRelease(DomainError, code="nothing_to_release", status=404):
     message = _("No account holds a live booking with this NIK: the person can book now.")
 
 
-class HeldBookingCheckedIn(DomainError):
-    code = "held_booking_checked_in"
-    status = 409
+class HeldBookingCheckedIn(DomainError, code="held_booking_checked_in", status=409):
     message = _(
         "The booking holding this NIK is already checked in today. Ask the supervisor: someone "
         "came with this KTP."

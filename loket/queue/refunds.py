@@ -103,8 +103,7 @@ class RefundsQuery(Schema):
     include_refunded: bool = False
 
 
-class RefundsForbidden(DomainPermissionDenied):
-    code = "refunds_forbidden"
+class RefundsForbidden(DomainPermissionDenied, code="refunds_forbidden"):
     message = "Refunds are for the supervisors and office administrators of the office."
 
 

@@ -22,8 +22,19 @@ from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
 from loket.offices.selectors import office_closed_reason
-from loket.outreach import services as outreach
-from loket.queue import bridge, counter_sign_in, nik_release, selectors, services
+from loket.outreach import planning as outreach
+from loket.queue import (
+    bridge,
+    counter_actions,
+    counter_sign_in,
+    errors,
+    issuance,
+    nik_release,
+    office_setup,
+    selectors,
+    walk_ins,
+)
+from loket.queue import check_in as queue_check_in
 from loket.queue.forms import (
     CheckInForm,
     FindBookingForm,
@@ -117,7 +128,7 @@ def desk(request, office_code):
         except DomainError as exc:
             find.add_error("code", str(exc))
         else:
-            refusal = arrival.booking and services.void_booking_refusal(arrival.booking)
+            refusal = arrival.booking and queue_check_in.void_booking_refusal(arrival.booking)
             if refusal:  # said at once: no NIK to type for a booking that is void
                 find.add_error("code", str(refusal))
                 arrival = None
@@ -199,7 +210,7 @@ def check_in(request, office_code):
         except DomainError:
             _error(request, exc)
             return redirect("queue:desk", office_code=office.code)
-        form.add_error("nik" if isinstance(exc, services.NikMismatch) else None, str(exc))
+        form.add_error("nik" if isinstance(exc, errors.NikMismatch) else None, str(exc))
         return _desk_page(
             request,
             find=FindBookingForm(initial={"code": arrival.code}),
@@ -239,7 +250,7 @@ def kiosk(request, office_code):
         return render(request, "queue/kiosk.html", {"office": office, "form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = services.check_in_at_kiosk(
+            ticket = queue_check_in.check_in_at_kiosk(
                 office=office,
                 code=form.cleaned_data["code"],
                 nik=form.cleaned_data["nik"],
@@ -262,7 +273,7 @@ def walk_in(request, office_code):
     form = WalkInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = services.issue_walk_in_ticket(
+            ticket = walk_ins.issue_walk_in_ticket(
                 office=office,
                 lane_kind=form.cleaned_data["lane"],
                 name=form.cleaned_data["name"],
@@ -309,7 +320,7 @@ def _counter(office, number) -> Counter:
 
 
 def _counter_context(request, counter: Counter) -> dict:
-    ticket = services.current_ticket(counter)
+    ticket = counter_actions.current_ticket(counter)
     booking = ticket.booking if ticket and ticket.booking_id else None
     nik = ticket.applicant_nik if ticket else ""
     bap = BapCase.objects.filter(ticket=ticket).first() if ticket else None
@@ -333,7 +344,7 @@ def _counter_context(request, counter: Counter) -> dict:
         # "Did not come" only after the set number of recalls: shown disabled until then.
         "recalls_left": max(
             0,
-            services.get_queue_settings(counter.office).recalls_before_no_show
+            office_setup.get_queue_settings(counter.office).recalls_before_no_show
             - (ticket.recall_count if ticket else 0),
         ),
     }
@@ -350,14 +361,14 @@ def counter_page(request, office_code, number):
 
 
 COUNTER_ACTIONS = {
-    "call": services.call_next_ticket,
-    "recall": services.recall_ticket,
-    "start": services.start_service,
-    "complete": services.complete_ticket,
-    "no-show": services.mark_no_show,
-    "park": services.park_ticket,
-    "transfer": services.transfer_ticket,
-    "bap": services.schedule_bap,
+    "call": counter_actions.call_next_ticket,
+    "recall": counter_actions.recall_ticket,
+    "start": counter_actions.start_service,
+    "complete": counter_actions.complete_ticket,
+    "no-show": counter_actions.mark_no_show,
+    "park": counter_actions.park_ticket,
+    "transfer": counter_actions.transfer_ticket,
+    "bap": issuance.schedule_bap,
 }
 
 
@@ -424,7 +435,9 @@ def counter_sign_out_view(request, office_code, number):
 @staff_required(*COUNTER_ROLES, StaffRole.DESK)
 def return_ticket(request, office_code, ticket_id):
     try:
-        services.return_ticket(office=request.office, ticket_id=ticket_id, officer=request.user)
+        counter_actions.return_ticket(
+            office=request.office, ticket_id=ticket_id, officer=request.user
+        )
     except DomainError as exc:
         _error(request, exc)
     back = request.POST.get("next", "")
@@ -441,7 +454,7 @@ def return_ticket(request, office_code, ticket_id):
 def supervisor(request, office_code):
     context = {
         "office": request.office,
-        "queue_settings": services.get_queue_settings(request.office),
+        "queue_settings": office_setup.get_queue_settings(request.office),
         **selectors.floor_state(office=request.office),
     }
     template = "queue/_floor.html" if request.htmx else "queue/supervisor.html"
@@ -452,7 +465,7 @@ def supervisor(request, office_code):
 @staff_required(*SUPERVISOR_ROLES)
 def release_priority(request, office_code):
     try:
-        moved = services.release_unclaimed_priority(office=request.office, officer=request.user)
+        moved = walk_ins.release_unclaimed_priority(office=request.office, officer=request.user)
     except DomainError as exc:
         _error(request, exc)
     else:
@@ -518,7 +531,7 @@ def bap_cases(request, office_code):
     if request.method == "POST":
         case_id = request.POST.get("case", "")
         try:
-            case = services.approve_bap(
+            case = issuance.approve_bap(
                 office=office,
                 case_id=int(case_id) if case_id.isdigit() else 0,
                 officer=request.user,
@@ -545,7 +558,7 @@ def pickup(request, office_code):
     form = PickupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_pickup(
+            issuance.record_pickup(
                 office=office,
                 issuance_id=form.cleaned_data["issuance"],
                 picked_up_by=form.cleaned_data["picked_up_by"],

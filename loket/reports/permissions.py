@@ -20,13 +20,11 @@ from loket.queue.models import StaffMembership
 from loket.queue.permissions import REPORT_ROLES
 
 
-class StaffOnly(errors.PermissionDenied):
-    code = "staff_only"
+class StaffOnly(errors.PermissionDenied, code="staff_only"):
     message = _("Reports are for the supervisors and office administrators of an office.")
 
 
-class ReportsForbidden(errors.PermissionDenied):
-    code = "reports_forbidden"
+class ReportsForbidden(errors.PermissionDenied, code="reports_forbidden"):
     message = _(
         "The reports of office %(office)s are for its supervisors and office administrators."
     )

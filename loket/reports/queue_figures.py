@@ -874,6 +874,8 @@ def priority_quota(office: Office, period: Period, memo: dict | None = None) -> 
         tickets[row["date"]] = [row["n"], row["walk_in"]]
     start, end = period.moments(office.time_zone)
     released: dict[dt.date, int] = defaultdict(int)
+    # The ledger keeps no typed fact of a move between channels yet: the count is the one
+    # the release's audit row records (queue.services.release_unclaimed_priority).
     for at, after in AuditEvent.objects.filter(
         office=office, action="capacity.priority_released", at__gte=start, at__lt=end
     ).values_list("at", "after"):

@@ -22,7 +22,7 @@ from django.db.models import Max
 
 from loket.booking.models import Booking, BookingStatus
 from loket.offices.models import ChannelKind, Office
-from loket.queue import services as queue_services
+from loket.queue import office_setup
 from loket.queue.models import (
     Counter,
     Lane,
@@ -52,12 +52,12 @@ EVENT_COLUMNS = ("ticket_id", "office_id", "kind", "at", "stage_id", "counter_id
 def ensure_queue(office: Office) -> None:
     """Stages and lanes (the queue app's defaults) and, for an office without counters,
     counters for a large office."""
-    queue_services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     if not Counter.objects.filter(office=office).exists():
         number = 1
         for code, n in LARGE_OFFICE_COUNTERS.items():
             for _i in range(n):
-                queue_services.save_counter(office=office, number=number, stage_codes=[code])
+                office_setup.save_counter(office=office, number=number, stage_codes=[code])
                 number += 1
 
 

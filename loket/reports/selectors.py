@@ -3,7 +3,7 @@
 Each figure is a function `(office, period) -> Figure` whose docstring is its definition (it
 is shown beside the figure). Every one runs a fixed number of aggregate queries, whatever the
 length of the period. Dates are the office's local dates: an appointment's `date` already is;
-moments (`created_at`, audit events) are turned into local dates in the office's time zone.
+moments (`created_at`, booking events) are turned into local dates in the office's time zone.
 """
 
 import bisect
@@ -21,11 +21,10 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from loket.booking.models import Booking, BookingStatus, Purpose
+from loket.booking.models import Booking, BookingEvent, BookingEventKind, BookingStatus, Purpose
 from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.core.errors import InvalidInput
-from loket.core.models import AuditEvent
 from loket.identity import regions
 from loket.offices import domain as office_domain
 from loket.offices.models import (
@@ -53,8 +52,7 @@ ENDED_STATUSES = [BookingStatus.CANCELLED, BookingStatus.EXPIRED]
 MAX_PERIOD_DAYS = 366
 
 
-class PeriodInvalid(InvalidInput):
-    code = "period_invalid"
+class PeriodInvalid(InvalidInput, code="period_invalid"):
     message = _(
         "Choose a period: day, week, month or year around a date, or a custom range of at "
         "most 366 days with the start not after the end."
@@ -733,19 +731,19 @@ def origins(office: Office, period: Period, memo: dict | None = None) -> Figure:
     )
 
 
-OUTCOME_ACTIONS = {
-    "booking.cancelled": "cancelled",
-    "booking.expired": "expired",
-    "booking.rescheduled": "rescheduled",
-}
+OUTCOME_EVENTS = [
+    BookingEventKind.CANCELLED,
+    BookingEventKind.EXPIRED,
+    BookingEventKind.RESCHEDULED,
+]
 
 
 def outcomes(office: Office, period: Period, memo: dict | None = None) -> Figure:
     """What happened to bookings, per local day. Made: bookings created that day (by their
-    creation moment). Cancelled, expired holds (unpaid within the hold) and rescheduled: by the
-    day the audit trail records it happening. No-shows: bookings marked no-show, on their
-    appointment day. Cancellation % = cancelled / made, expiry % = expired / made, no-show % =
-    no-shows / (attended + no-shows), all over the whole period."""
+    creation moment). Cancelled, expired holds (unpaid within the hold) and rescheduled (by the
+    applicant; not a service day's move): by the day it happened. No-shows: bookings marked
+    no-show, on their appointment day. Cancellation % = cancelled / made, expiry % = expired /
+    made, no-show % = no-shows / (attended + no-shows), all over the whole period."""
     start, end = period.moments(office.time_zone)
     made = dict(
         Booking.objects.filter(office=office, created_at__gte=start, created_at__lt=end)
@@ -756,15 +754,15 @@ def outcomes(office: Office, period: Period, memo: dict | None = None) -> Figure
     )
     events: dict[tuple[dt.date, str], int] = {}
     for row in (
-        AuditEvent.objects.filter(
-            office=office, action__in=list(OUTCOME_ACTIONS), at__gte=start, at__lt=end
+        BookingEvent.objects.filter(
+            office=office, kind__in=OUTCOME_EVENTS, at__gte=start, at__lt=end
         )
         .annotate(day=_local_day("at", office))
-        .values("day", "action")
+        .values("day", "kind")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        events[(row["day"], OUTCOME_ACTIONS[row["action"]])] = row["n"]
+        events[(row["day"], row["kind"])] = row["n"]
     shows: dict[dt.date, dict[str, int]] = defaultdict(lambda: {"no_show": 0, "attended": 0})
     for (_channel_id, day), row in _day_counts(office, period, memo).items():
         shows[day]["no_show"] += row["no_show"]
@@ -976,9 +974,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 }
 
 
-class FigureNotFound(InvalidInput):
-    code = "figure_not_found"
-    status = 404
+class FigureNotFound(InvalidInput, code="figure_not_found", status=404):
     message = _("There is no such figure.")
 
 

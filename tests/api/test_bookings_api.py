@@ -147,11 +147,11 @@ def test_a_second_booking_for_a_nik_answers_active_booking_exists(client, office
 def test_a_nik_holding_a_walk_in_answers_live_place_exists(client, office, auth):
     """A person with an emergency ticket today cannot also book online: 409
     live_place_exists, naming only the channel that holds the place."""
-    from loket.queue import services as queue_services
+    from loket.queue import office_setup, walk_ins
     from tests.queue.conftest import make_staff
 
-    queue_services.ensure_office_queue(office=office)
-    queue_services.issue_walk_in_ticket(
+    office_setup.ensure_office_queue(office=office)
+    walk_ins.issue_walk_in_ticket(
         office=office,
         lane_kind="emergency",
         name="Someone Else's Name",

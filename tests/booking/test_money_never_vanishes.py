@@ -181,12 +181,12 @@ def refund_due(online, account):
 
 def staff(office, email, role):
     from loket.accounts.models import User
-    from loket.queue import services as queue_services
+    from loket.queue import staff_roles
 
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     user.email_verified_at = clock.now()
     user.save()
-    queue_services.grant_role(user=user, office=office, role=role)
+    staff_roles.grant_role(user=user, office=office, role=role)
     return user
 
 

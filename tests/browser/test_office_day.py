@@ -15,7 +15,7 @@ from loket.accounts.services import create_verified_account
 from loket.booking.models import BookingStatus
 from loket.core import clock
 from loket.offices.models import WeekdayCapacity
-from loket.queue import services
+from loket.queue import check_in, errors, office_setup, walk_ins
 from loket.queue.models import StaffRole, Ticket, TicketStatus
 from tests.browser.conftest import PHONE, assert_no_csp_violations, watch_csp
 from tests.conftest import make_nik
@@ -143,7 +143,7 @@ def test_priority_walk_in_until_the_quota_is_used_up(open_page, shoot, desk, que
     issue("Bapak Sepuh Dua")
     summary = page.locator(".error-summary")
     summary.wait_for()
-    assert indonesian(services.PriorityQuotaExhausted.message) in summary.inner_text()
+    assert indonesian(errors.PriorityQuotaExhausted.message) in summary.inner_text()
     shoot(page, "office-05-priority-quota-used-up")
     assert list(Ticket.objects.values_list("priority_reason", flat=True)) == ["elderly"]
 
@@ -161,7 +161,7 @@ def test_kiosk_check_in_shows_the_number_big(open_page, shoot, queue_office, onl
         page.locator("main form button[type=submit]").click()
         page.locator(".error-summary").wait_for()
         refused = page.locator(".error-summary").inner_text()
-        assert indonesian(services.KioskNoMatch.message) in refused
+        assert indonesian(errors.KioskNoMatch.message) in refused
         page.fill("#id_code", booking.application_number)
         page.fill("#id_nik", booking.nik)
         shoot(page, "office-06-kiosk")
@@ -190,10 +190,10 @@ def test_a_call_appears_and_is_spoken_on_the_board_within_two_seconds(
         for i in range(1, 12)
     ]
     first = paid_booking(account, online, window=dt.time(9, 0), serial=12)
-    services.save_counter(office=queue_office, number=3, stage_codes=["document_check"])
+    office_setup.save_counter(office=queue_office, number=3, stage_codes=["document_check"])
     with clock.frozen_at(AT_9_10):
         for booking in [*later, first]:
-            services.check_in_booking(
+            check_in.check_in_booking(
                 office=queue_office, code=booking.code, confirmed_nik=booking.nik, officer=desk
             )
         assert Ticket.objects.get(booking=first).display == "A012"
@@ -257,7 +257,7 @@ def test_every_staff_page_holds_under_the_csp(open_page, shoot, queue_office, de
     shoot(page, "office-10-supervisor")
     page.goto("/office/KRW/counters/1/")
     assert page.locator("#counter-panel .status-line").inner_text().startswith("0 ")
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="priority",
         name="Ibu Sepuh",

@@ -10,10 +10,10 @@ from loket.accounts.services import create_verified_account
 from loket.capacity.integrity import find_drift
 from loket.capacity.models import CapacitySlot
 from loket.notifications.models import OutboxMessage
-from loket.outreach import services
+from loket.outreach import eazy_passport, planning
 from loket.outreach.models import OutreachRequest, RequestStatus
 from loket.queue.models import StaffRole
-from loket.queue.services import grant_role
+from loket.queue.staff_roles import grant_role
 from tests.outreach.test_participant_file import HEADER, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ COORDINATOR = ("koordinator@contoh.id", "koordinator-rahasia-2026")
 
 @pytest.fixture
 def team(office):
-    return services.create_team(office=office, name="Tim Eazy Passport", size=3)
+    return planning.create_team(office=office, name="Tim Eazy Passport", size=3)
 
 
 @pytest.fixture
@@ -39,9 +39,9 @@ def coordinator(office):
 @pytest.fixture
 def busy_first_choice(office, team, coordinator):
     """Another campus already has the team on the first preferred day."""
-    other = services.submit_outreach_request(
+    other = eazy_passport.submit_outreach_request(
         office=office,
-        data=services.RequestData(
+        data=eazy_passport.RequestData(
             organisation="Politeknik Karawang",
             contact_person="Pak Andi",
             email="humas@polka.ac.id",
@@ -53,7 +53,7 @@ def busy_first_choice(office, team, coordinator):
         ),
         participants_file=(HEADER + "".join(person(i) for i in range(50, 70))).encode(),
     )
-    return services.approve_outreach_request(
+    return eazy_passport.approve_outreach_request(
         request=other, visit_date=FIRST_CHOICE, team=team, actor=coordinator
     )
 

@@ -10,7 +10,7 @@ from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import events
 from loket.offices.models import CapacityOverride, Channel
-from loket.queue import services as queue_services
+from loket.queue import office_setup, walk_ins
 from loket.queue.models import QueueSettings
 from loket.waitlist import services as waitlist_services
 from tests.helpers import THURSDAY, book, slot_of
@@ -67,7 +67,7 @@ def test_releasing_unclaimed_priority_places_voids_the_receiving_full_flag(
 ):
     """Priority places moved to the lost/damaged channel go through the ledger: the receiving
     window's full flag is voided (before, a raw UPDATE left it set and the new places unused)."""
-    queue_services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     from tests.queue.conftest import make_staff
 
     desk = make_staff(office, "meja@contoh.id", "desk")
@@ -86,5 +86,5 @@ def test_releasing_unclaimed_priority_places_voids_the_receiving_full_flag(
         clock.frozen_at(now.replace(hour=12)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert queue_services.release_unclaimed_priority(office=office, officer=desk) > 0
+        assert walk_ins.release_unclaimed_priority(office=office, officer=desk) > 0
     assert not ledger.is_marked_full(receiving.pk)

@@ -9,7 +9,7 @@ import pytest
 
 from loket.capacity import live
 from loket.capacity.models import LivePlace
-from loket.queue import services as queue_services
+from loket.queue import office_setup, walk_ins
 from loket.queue.models import Ticket
 from tests.concurrency.conftest import (
     DAY,
@@ -31,12 +31,12 @@ NIK = make_nik(BIRTH, serial=SERIAL)
 
 @pytest.fixture
 def desk(office):
-    queue_services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     return make_staff(office, "meja@contoh.id", "desk")
 
 
 def walk_in(office, desk, kind):
-    return lambda: queue_services.issue_walk_in_ticket(
+    return lambda: walk_ins.issue_walk_in_ticket(
         office=office,
         lane_kind=kind,
         name="Pemohon",

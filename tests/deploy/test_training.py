@@ -15,9 +15,9 @@ from loket.accounts.models import User
 from loket.core import clock
 from loket.offices import demo as office_demo
 from loket.queue import demo as queue_demo
-from loket.queue import services
+from loket.queue import walk_ins
+from loket.queue.errors import OfficeClosedToday
 from loket.queue.models import LaneKind, StaffRole
-from loket.queue.services import OfficeClosedToday
 from tests.conftest import WIB
 
 # Sunday 6 December 2026, 10:15 WIB; Friday 25 December 2026 is Christmas.
@@ -61,13 +61,13 @@ def test_a_priority_walk_in_on_a_closed_day_is_told_the_office_is_closed(
     with clock.frozen_at(moment):
         office, desk = load_demo_office()
         with pytest.raises(OfficeClosedToday) as refused:
-            services.issue_walk_in_ticket(
+            walk_ins.issue_walk_in_ticket(
                 office=office, lane_kind=LaneKind.PRIORITY, officer=desk, **ELDERLY
             )
         assert "closed today" in str(refused.value) and reason_en in str(refused.value)
         with translation.override("id"):
             with pytest.raises(OfficeClosedToday) as refused:
-                services.issue_walk_in_ticket(
+                walk_ins.issue_walk_in_ticket(
                     office=office, lane_kind=LaneKind.LOST_DAMAGED, officer=desk, **ELDERLY
                 )
             assert "Kantor tutup hari ini" in str(refused.value)
@@ -100,7 +100,7 @@ def test_training_mode_runs_the_office_day_on_the_next_working_day(db, client, s
     assert clock.local_now("Asia/Jakarta").time() == SUNDAY.time()
     assert clock.training_day() == dt.date(2026, 12, 7)
     office, desk = load_demo_office()
-    ticket = services.issue_walk_in_ticket(
+    ticket = walk_ins.issue_walk_in_ticket(
         office=office, lane_kind=LaneKind.PRIORITY, officer=desk, **ELDERLY
     )
     assert ticket.date == dt.date(2026, 12, 7)

@@ -133,10 +133,10 @@ class RefuseAll:
 @pytest.fixture
 def desk(office):
     from loket.accounts.models import User
-    from loket.queue import services as queue_services
+    from loket.queue import staff_roles
 
     user = User.objects.create_user("meja@contoh.id", "rahasia-staf-123", is_staff=True)
-    queue_services.grant_role(user=user, office=office, role=StaffRole.DESK)
+    staff_roles.grant_role(user=user, office=office, role=StaffRole.DESK)
     return user
 
 

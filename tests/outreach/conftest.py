@@ -6,10 +6,10 @@ import pytest
 
 from loket.accounts.services import create_verified_account
 from loket.offices.models import Channel, ChannelKind, Office
-from loket.outreach import services
+from loket.outreach import planning, service_days
 from loket.outreach.models import ServiceDayKind
 from loket.queue.models import StaffRole
-from loket.queue.services import grant_role
+from loket.queue.staff_roles import grant_role
 
 
 def make_staff(email: str, office: Office, *roles: str):
@@ -42,12 +42,12 @@ def desk(office):
 
 @pytest.fixture
 def team(office):
-    return services.create_team(office=office, name="Tim A", size=4)
+    return planning.create_team(office=office, name="Tim A", size=4)
 
 
 @pytest.fixture
 def team_b(office):
-    return services.create_team(office=office, name="Tim B", size=3)
+    return planning.create_team(office=office, name="Tim B", size=3)
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def simpatik(office) -> Channel:
 @pytest.fixture
 def paten_rule(office, paten, team):
     """PATEN every Friday from 2023, served by Tim A."""
-    return services.create_service_day_rule(
+    return service_days.create_service_day_rule(
         office=office,
         channel=paten,
         name="PATEN",

@@ -11,7 +11,7 @@ from ninja.testing import TestClient
 from config import api as project_api
 from loket.accounts.api import BearerToken
 from loket.core.errors import DomainError
-from loket.outreach import services
+from loket.outreach import service_days
 from loket.outreach.api import router
 from loket.outreach.models import OutreachRequest
 from tests.conftest import make_nik
@@ -29,7 +29,7 @@ def client():
 
 @pytest.fixture
 def friday(paten_rule):
-    return services.generate_occurrences(
+    return service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 12)
     )[0]
 

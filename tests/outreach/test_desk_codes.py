@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from loket.core import clock
 from loket.offices.models import Office
-from loket.outreach import services
-from loket.queue import bridge
-from loket.queue import services as queue
+from loket.outreach import eazy_passport
+from loket.outreach import hotline as outreach_hotline
+from loket.queue import bridge, office_setup
 from loket.queue.models import LaneKind, StaffRole, Ticket
 from tests.conftest import WIB
 from tests.outreach.conftest import make_staff
@@ -28,20 +28,20 @@ def on(day: dt.date, hour: int = 9):
 @pytest.fixture
 def case(office, hotline, supervisor):
     """An emergency case approved for tomorrow: it waits for the desk to check it in."""
-    queue.ensure_office_queue(office=office)
-    return services.approve_emergency_case(
+    office_setup.ensure_office_queue(office=office)
+    return outreach_hotline.approve_emergency_case(
         case=record(office, hotline), actor=supervisor, service_date=TOMORROW, reason="Operasi"
     )
 
 
 @pytest.fixture
 def participant(office, coordinator, team):
-    queue.ensure_office_queue(office=office)
-    queue.save_counter(office=office, number=1, stage_codes=["document_check"])
-    request = services.submit_outreach_request(
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(25)
     )
-    approved = services.approve_outreach_request(
+    approved = eazy_passport.approve_outreach_request(
         request=request, visit_date=VISIT, team=team, actor=coordinator
     )
     return approved.participants.order_by("row_number").first()
@@ -122,7 +122,7 @@ def test_the_desk_checks_an_eazy_passport_participant_in_on_the_visit_day(
 )
 def test_an_unknown_code_says_what_was_looked_for(client, office, desk, code, message):
     """Each kind of code has its own message beside the field."""
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     client.force_login(desk)
     response = client.get(reverse("queue:desk", args=["KRW"]), {"code": code})
     body = response.content.decode()
@@ -132,7 +132,7 @@ def test_an_unknown_code_says_what_was_looked_for(client, office, desk, code, me
 
 def test_the_messages_are_in_bahasa_indonesia_by_default(client, office, desk):
     """Without the English cookie the desk speaks Indonesian, errors included."""
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     client.force_login(desk)
     response = client.get(reverse("queue:desk", args=["KRW"]), {"code": "DRZZZZZZ"})
@@ -144,7 +144,7 @@ def test_the_messages_are_in_bahasa_indonesia_by_default(client, office, desk):
 def test_a_case_of_another_office_is_not_found_here(client, case, office):
     """A desk officer of another office cannot find (or check in) this office's case."""
     other = Office.objects.create(code="BDG", name="Kantor Imigrasi Bandung")
-    queue.ensure_office_queue(office=other)
+    office_setup.ensure_office_queue(office=other)
     officer = make_staff("meja-bdg@contoh.id", other, StaffRole.DESK)
     with on(TOMORROW):
         client.force_login(officer)  # on that day (staff sessions time out)

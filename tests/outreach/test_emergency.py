@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 
 from loket.core.errors import PermissionDenied
 from loket.core.models import AuditEvent
-from loket.outreach import domain, services
+from loket.outreach import domain, errors
+from loket.outreach import hotline as outreach_hotline
 from loket.outreach.models import EmergencyCase
 from tests.conftest import make_nik
 
@@ -15,7 +16,7 @@ TOMORROW = dt.date(2026, 12, 2)
 
 
 def record(office, hotline, *, regency="3215", district="321501", reason="medical_abroad"):
-    return services.record_emergency_case(
+    return outreach_hotline.record_emergency_case(
         office=office,
         actor=hotline,
         caller_name="Ibu Sari",
@@ -44,7 +45,7 @@ def test_eligibility_follows_the_ktp_address_not_the_nik():
 def test_a_resident_is_approved_for_a_day_with_a_reason(office, hotline, supervisor):
     case = record(office, hotline)
     assert case.in_working_area and case.status == "recorded"
-    services.approve_emergency_case(
+    outreach_hotline.approve_emergency_case(
         case=case, actor=supervisor, service_date=TOMORROW, reason="Surat rumah sakit lengkap"
     )
     case.refresh_from_db()
@@ -58,12 +59,12 @@ def test_a_resident_is_approved_for_a_day_with_a_reason(office, hotline, supervi
 def test_outside_the_area_needs_an_override_with_a_written_reason(office, hotline, supervisor):
     case = record(office, hotline, regency="3273", district="327301")
     assert not case.in_working_area
-    with pytest.raises(services.OutsideWorkingArea):
-        services.approve_emergency_case(
+    with pytest.raises(errors.OutsideWorkingArea):
+        outreach_hotline.approve_emergency_case(
             case=case, actor=supervisor, service_date=TOMORROW, reason="Darurat"
         )
-    with pytest.raises(services.ReasonRequired):
-        services.approve_emergency_case(
+    with pytest.raises(errors.ReasonRequired):
+        outreach_hotline.approve_emergency_case(
             case=case,
             actor=supervisor,
             service_date=TOMORROW,
@@ -71,7 +72,7 @@ def test_outside_the_area_needs_an_override_with_a_written_reason(office, hotlin
             area_override=True,
             override_reason="  ",
         )
-    services.approve_emergency_case(
+    outreach_hotline.approve_emergency_case(
         case=case,
         actor=supervisor,
         service_date=TOMORROW,
@@ -108,23 +109,25 @@ def test_the_database_refuses_an_outside_case_approved_without_override(
 def test_a_hotline_officer_may_record_but_not_decide(office, hotline):
     case = record(office, hotline)
     with pytest.raises(PermissionDenied):
-        services.approve_emergency_case(case=case, actor=hotline, service_date=TOMORROW, reason="x")
+        outreach_hotline.approve_emergency_case(
+            case=case, actor=hotline, service_date=TOMORROW, reason="x"
+        )
 
 
 def test_rejection_needs_a_reason_and_a_case_is_decided_once(office, hotline, supervisor):
     case = record(office, hotline)
-    with pytest.raises(services.ReasonRequired):
-        services.reject_emergency_case(case=case, actor=supervisor, reason=" ")
-    services.reject_emergency_case(case=case, actor=supervisor, reason="Bukan darurat")
-    with pytest.raises(services.CaseAlreadyDecided):
-        services.approve_emergency_case(
+    with pytest.raises(errors.ReasonRequired):
+        outreach_hotline.reject_emergency_case(case=case, actor=supervisor, reason=" ")
+    outreach_hotline.reject_emergency_case(case=case, actor=supervisor, reason="Bukan darurat")
+    with pytest.raises(errors.CaseAlreadyDecided):
+        outreach_hotline.approve_emergency_case(
             case=case, actor=supervisor, service_date=TOMORROW, reason="x"
         )
 
 
 def test_recording_checks_the_nik_and_the_reason(office, hotline):
-    with pytest.raises(services.RequestInvalid) as err:
-        services.record_emergency_case(
+    with pytest.raises(errors.RequestInvalid) as err:
+        outreach_hotline.record_emergency_case(
             office=office,
             actor=hotline,
             caller_name="",
@@ -140,7 +143,7 @@ def test_recording_checks_the_nik_and_the_reason(office, hotline):
 
 def test_an_approved_day_must_be_open(office, hotline, supervisor):
     case = record(office, hotline)
-    with pytest.raises(services.DayClosed):
-        services.approve_emergency_case(
+    with pytest.raises(errors.DayClosed):
+        outreach_hotline.approve_emergency_case(
             case=case, actor=supervisor, service_date=dt.date(2026, 12, 25), reason="x"
         )

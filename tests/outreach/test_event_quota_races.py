@@ -14,7 +14,7 @@ from loket.capacity.integrity import find_drift
 from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.core.errors import DomainError
-from loket.outreach import services
+from loket.outreach import eazy_passport, service_days
 from tests.conftest import make_nik
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,7 +69,7 @@ def storm(occurrence, clients: int):
     birth = dt.date(1993, 3, 9)
 
     def task(account, serial):
-        return lambda: services.book_service_day(
+        return lambda: service_days.book_service_day(
             account=account,
             occurrence=occurrence,
             application_type="new",
@@ -91,7 +91,7 @@ def storm(occurrence, clients: int):
 
 @pytest.fixture
 def paten_friday(paten_rule):
-    return services.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)[0]
+    return service_days.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)[0]
 
 
 @pytest.mark.postgres
@@ -119,7 +119,7 @@ def test_two_coordinators_planning_one_team_day_at_once_give_one_visit(office, c
     from tests.outreach.test_requests import csv_of, data
 
     requests = [
-        services.submit_outreach_request(
+        eazy_passport.submit_outreach_request(
             office=office, data=data(organisation=f"Desa {i}"), participants_file=csv_of(20)
         )
         for i in range(2)
@@ -127,7 +127,7 @@ def test_two_coordinators_planning_one_team_day_at_once_give_one_visit(office, c
     visit = dt.date(2026, 12, 16)
     results = run_in_threads(
         [
-            lambda r=r: services.approve_outreach_request(
+            lambda r=r: eazy_passport.approve_outreach_request(
                 request=r, visit_date=visit, team=team, actor=coordinator
             )
             for r in requests

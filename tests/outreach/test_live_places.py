@@ -13,8 +13,10 @@ from loket.capacity import live
 from loket.capacity.models import LivePlace
 from loket.core import clock
 from loket.offices.models import Channel
-from loket.outreach import services
-from loket.queue import services as queue_services
+from loket.outreach import eazy_passport, errors, service_days
+from loket.outreach import hotline as outreach_hotline
+from loket.queue import counter_actions, office_setup, walk_ins
+from loket.queue.models import Ticket
 from tests.conftest import make_nik
 from tests.helpers import THURSDAY, book
 from tests.outreach.test_participant_file import HEADER, person
@@ -39,8 +41,8 @@ def applicant() -> ApplicantData:
 def channels(
     office, account, desk, supervisor, hotline, coordinator, team, paten_rule, simpatik, now
 ):
-    queue_services.ensure_office_queue(office=office)
-    friday = services.generate_occurrences(
+    office_setup.ensure_office_queue(office=office)
+    friday = service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 4)
     )[0]
 
@@ -49,7 +51,7 @@ def channels(
         return book(account, online, day=THURSDAY, window=dt.time(8, 0), applicant=applicant())
 
     def paten():
-        return services.book_service_day(
+        return service_days.book_service_day(
             account=account,
             occurrence=friday,
             application_type="new",
@@ -59,12 +61,12 @@ def channels(
         )
 
     def walk_in(kind, officer):
-        return lambda: queue_services.issue_walk_in_ticket(
+        return lambda: walk_ins.issue_walk_in_ticket(
             office=office, lane_kind=kind, name="Pak Harun", nik=NIK, officer=officer
         )
 
     def emergency_case():
-        case = services.record_emergency_case(
+        case = outreach_hotline.record_emergency_case(
             office=office,
             actor=hotline,
             caller_name="Ibu Sari",
@@ -75,7 +77,7 @@ def channels(
             reason="medical_abroad",
             notes="Operasi",
         )
-        return services.approve_emergency_case(
+        return outreach_hotline.approve_emergency_case(
             case=case, actor=supervisor, service_date=dt.date(2026, 12, 2), reason="Surat RS"
         )
 
@@ -83,15 +85,15 @@ def channels(
         rows = f"{NIK},Pak Harun,{BIRTH:%Y-%m-%d},new\n" + "".join(
             person(i) for i in range(100 + LivePlace.objects.count() * 30, 125)
         )
-        request = services.submit_outreach_request(
+        request = eazy_passport.submit_outreach_request(
             office=office, data=data(), participants_file=(HEADER + rows).encode()
         )
         day = VISIT + dt.timedelta(days=LivePlace.objects.filter(channel_kind="outreach").count())
-        return services.approve_outreach_request(
+        return eazy_passport.approve_outreach_request(
             request=request, visit_date=day, team=team, actor=coordinator
         )
 
-    simpatik_day = services.create_one_off_day(
+    simpatik_day = service_days.create_one_off_day(
         office=office,
         channel=simpatik,
         name="Paspor Simpatik",
@@ -101,7 +103,7 @@ def channels(
     )
 
     def simpatik_walk_in():
-        return services.admit_walk_in(
+        return service_days.admit_walk_in(
             occurrence=simpatik_day, name="Pak Harun", actor=desk, nik=NIK
         )
 
@@ -137,13 +139,13 @@ def test_a_second_place_in_any_channel_is_refused(channels, first, second):
     channels[first]()
     held = LivePlace.objects.get(nik=NIK)
     assert held.channel_kind == CHANNEL_OF.get(first, first)
-    expected = (live.LivePlaceExists, ActiveBookingExists, services.ParticipantsHoldLivePlaces)
+    expected = (live.LivePlaceExists, ActiveBookingExists, errors.ParticipantsHoldLivePlaces)
     with pytest.raises(expected) as refused:
         channels[second]()
     if isinstance(refused.value, live.LivePlaceExists):
         assert live.channel_name(held.channel_kind) in str(refused.value)
         assert refused.value.code == "live_place_exists"
-    if isinstance(refused.value, services.ParticipantsHoldLivePlaces):
+    if isinstance(refused.value, errors.ParticipantsHoldLivePlaces):
         assert "rows 2" in str(refused.value)
     assert LivePlace.objects.filter(nik=NIK).count() == 1
 
@@ -154,14 +156,14 @@ def test_the_same_priority_walk_in_twice_a_day_is_refused(channels, office):
     assert first.display == "P001"
     with pytest.raises(live.LivePlaceExists, match="priority walk-in"):
         channels["priority"]()
-    assert queue_services.Ticket.objects.filter(applicant_nik=NIK).count() == 1
+    assert Ticket.objects.filter(applicant_nik=NIK).count() == 1
 
 
 def test_two_eazy_passport_visits_then_a_paten_booking_are_refused(channels):
     """Bug: one NIK held two Eazy Passport places (two requests, both approved) and then a
     PATEN booking. The second approval and the booking are refused."""
     channels["outreach"]()
-    with pytest.raises(services.ParticipantsHoldLivePlaces, match="rows 2"):
+    with pytest.raises(errors.ParticipantsHoldLivePlaces, match="rows 2"):
         channels["outreach"]()
     with pytest.raises(live.LivePlaceExists, match="Eazy Passport"):
         channels["event"]()
@@ -181,11 +183,11 @@ def test_a_served_walk_in_frees_the_person(channels, office, desk):
 
     ticket = channels["priority"]()
     officer = make_staff(office, "loket9@contoh.id", "counter")
-    counter = queue_services.save_counter(office=office, number=9)
+    counter = office_setup.save_counter(office=office, number=9)
     while ticket.status != "done":
-        queue_services.call_next_ticket(counter=counter, officer=officer)
-        queue_services.start_service(counter=counter, officer=officer)
-        ticket = queue_services.complete_ticket(counter=counter, officer=officer)
+        counter_actions.call_next_ticket(counter=counter, officer=officer)
+        counter_actions.start_service(counter=counter, officer=officer)
+        ticket = counter_actions.complete_ticket(counter=counter, officer=officer)
     assert not LivePlace.objects.filter(nik=NIK).exists()
     assert channels["online"]().status == "awaiting_payment"
 

@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from loket.booking.models import Booking
-from loket.outreach import services
+from loket.outreach import eazy_passport, service_days
+from loket.outreach import hotline as outreach_hotline
 from loket.outreach.models import EmergencyCase, OutreachRequest
 from tests.conftest import make_nik
 from tests.outreach.test_participant_file import HEADER, person
@@ -72,7 +73,7 @@ def test_an_institution_sends_a_request_and_a_coordinator_approves_it(
 
 
 def test_an_applicant_books_a_paten_day_on_the_page(client, office, paten_rule, account):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 12)
     )
     client.force_login(account)
@@ -145,7 +146,7 @@ def test_hotline_officer_records_and_supervisor_overrides_with_a_reason(
 
 
 def test_a_coordinator_cancels_a_day_from_its_page(client, paten_rule, coordinator):
-    occurrence = services.generate_occurrences(
+    occurrence = service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 4)
     )[0]
     client.force_login(coordinator)
@@ -161,7 +162,7 @@ def test_the_simpatik_desk_admits_walk_ins_but_cannot_cancel_the_day(
 ):
     from loket.core import clock
 
-    day = services.create_one_off_day(
+    day = service_days.create_one_off_day(
         office=office,
         channel=simpatik,
         name="Paspor Simpatik",
@@ -190,7 +191,7 @@ def test_the_decision_form_prefills_the_day_in_iso_and_labels_it_in_indonesian(
     from django.conf import settings
     from django.test import Client
 
-    case = services.record_emergency_case(
+    case = outreach_hotline.record_emergency_case(
         office=office,
         actor=hotline,
         caller_name="Ibu Sari",
@@ -213,7 +214,7 @@ def test_a_full_walk_in_day_says_so_not_choose_another_window(client, office, si
     has no windows to choose from)."""
     from loket.core import clock
 
-    day = services.create_one_off_day(
+    day = service_days.create_one_off_day(
         office=office,
         channel=simpatik,
         name="Paspor Simpatik",
@@ -248,7 +249,7 @@ def test_a_visit_on_a_sunday_warns_before_it_is_approved(client, office, coordin
     to tick; ticked, the visit is approved."""
     from tests.outreach.test_requests import csv_of, data
 
-    r = services.submit_outreach_request(
+    r = eazy_passport.submit_outreach_request(
         office=office,
         data=data(preferred_dates=[dt.date(2026, 12, 13)]),
         participants_file=csv_of(25),
@@ -269,7 +270,7 @@ def test_a_visit_on_a_sunday_warns_before_it_is_approved(client, office, coordin
 
 
 def test_an_emergency_on_a_sunday_warns_before_it_is_approved(client, office, hotline, supervisor):
-    case = services.record_emergency_case(
+    case = outreach_hotline.record_emergency_case(
         office=office,
         actor=hotline,
         caller_name="Ibu Sari",
@@ -292,7 +293,7 @@ def test_an_emergency_on_a_sunday_warns_before_it_is_approved(client, office, ho
 
 
 def test_the_service_day_list_is_public_like_the_api(client, office, paten_rule):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 12)
     )
     page = client.get(reverse("outreach:service_days"))

@@ -10,9 +10,10 @@ from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.core.errors import PermissionDenied
 from loket.offices.models import Office
-from loket.outreach import services
-from loket.queue import bridge
-from loket.queue import services as queue
+from loket.outreach import eazy_passport
+from loket.outreach import hotline as outreach_hotline
+from loket.outreach.errors import OutreachChannelMissing, VisitDayTaken
+from loket.queue import bridge, counter_actions, errors, office_setup
 from loket.queue.models import Counter, LaneKind, StaffRole
 from tests.conftest import WIB
 from tests.outreach.conftest import make_staff
@@ -23,16 +24,16 @@ from tests.outreach.test_requests import VISIT, csv_of, data
 @pytest.fixture
 def office_counter(office):
     """The office's counter 1 at the document check, serving every lane it has."""
-    queue.ensure_office_queue(office=office)
-    return queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    return office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
 
 
 @pytest.fixture
 def approved_visit(office, coordinator, team, office_counter):
-    request = services.submit_outreach_request(
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(25)
     )
-    return services.approve_outreach_request(
+    return eazy_passport.approve_outreach_request(
         request=request, visit_date=VISIT, team=team, actor=coordinator
     )
 
@@ -51,35 +52,35 @@ def test_a_case_approved_for_today_gets_its_ticket_on_arrival_not_at_approval(
     issued at approval would be called at a counter while the person is still on the way."""
     case = record(office, hotline)
     today = clock.local_today(office.time_zone)
-    approved = services.approve_emergency_case(
+    approved = outreach_hotline.approve_emergency_case(
         case=case, actor=supervisor, service_date=today, reason="Operasi terjadwal"
     )
     assert approved.code.startswith("DR") and approved.ticket is None
-    with pytest.raises(queue.NobodyWaiting):
-        queue.call_next_ticket(counter=office_counter, officer=supervisor)
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=office_counter, officer=supervisor)
     ticket = bridge.check_in_by_code(
         office=office, code=approved.code, confirmed_nik=approved.nik, officer=desk
     )
     assert ticket.lane.kind == LaneKind.EMERGENCY and ticket.display == "D001"
     assert ticket.slot is None  # outside every quota: no ledger place
-    called = queue.call_next_ticket(counter=office_counter, officer=supervisor)
+    called = counter_actions.call_next_ticket(counter=office_counter, officer=supervisor)
     assert called.pk == ticket.pk
 
 
 def test_a_case_for_a_later_day_is_checked_in_by_its_code_on_that_day(
     office, hotline, supervisor, desk, office_counter
 ):
-    case = services.approve_emergency_case(
+    case = outreach_hotline.approve_emergency_case(
         case=record(office, hotline),
         actor=supervisor,
         service_date=TOMORROW,
         reason="Berangkat lusa",
     )
     assert case.ticket is None
-    with pytest.raises(queue.NotBookedToday):
+    with pytest.raises(errors.NotBookedToday):
         bridge.check_in_by_code(office=office, code=case.code, confirmed_nik=case.nik, officer=desk)
     with on(TOMORROW):
-        with pytest.raises(queue.NikMismatch):
+        with pytest.raises(errors.NikMismatch):
             bridge.check_in_by_code(
                 office=office, code=case.code, confirmed_nik="3215010101010001", officer=desk
             )
@@ -87,32 +88,36 @@ def test_a_case_for_a_later_day_is_checked_in_by_its_code_on_that_day(
             office=office, code=case.code.lower(), confirmed_nik=case.nik, officer=desk
         )
         assert ticket.lane.kind == LaneKind.EMERGENCY and ticket.date == TOMORROW
-        with pytest.raises(queue.AlreadyCheckedIn):
+        with pytest.raises(errors.AlreadyCheckedIn):
             bridge.check_in_by_code(
                 office=office, code=case.code, confirmed_nik=case.nik, officer=desk
             )
-        assert queue.call_next_ticket(counter=office_counter, officer=desk).pk == ticket.pk
+        assert (
+            counter_actions.call_next_ticket(counter=office_counter, officer=desk).pk == ticket.pk
+        )
     case.refresh_from_db()
     assert case.ticket_id == ticket.pk
 
 
 def test_a_recorded_or_rejected_case_gets_no_ticket(office, hotline, supervisor, desk):
-    case = services.reject_emergency_case(
+    case = outreach_hotline.reject_emergency_case(
         case=record(office, hotline), actor=supervisor, reason="Bukan darurat"
     )
     assert case.code is None
-    with pytest.raises(queue.BookingNotFoundHere):
+    with pytest.raises(errors.BookingNotFoundHere):
         bridge.check_in_by_code(office=office, code="DRXXXXXX", confirmed_nik="", officer=desk)
 
 
 def test_only_a_supervisor_at_the_case_office_decides(office, hotline):
     case = record(office, hotline)
     with pytest.raises(PermissionDenied):
-        services.approve_emergency_case(case=case, actor=hotline, service_date=TOMORROW, reason="x")
+        outreach_hotline.approve_emergency_case(
+            case=case, actor=hotline, service_date=TOMORROW, reason="x"
+        )
     other = Office.objects.create(code="BDG", name="Kantor Imigrasi Bandung")
     elsewhere = make_staff("spv-bdg@contoh.id", other, StaffRole.SUPERVISOR)
     with pytest.raises(PermissionDenied):
-        services.approve_emergency_case(
+        outreach_hotline.approve_emergency_case(
             case=case, actor=elsewhere, service_date=TOMORROW, reason="x"
         )
 
@@ -141,30 +146,30 @@ def test_the_visit_runs_its_own_counters_and_the_office_counters_never_call_it(
         assert ticket.lane.kind == LaneKind.WALK_IN and ticket.stage.code == "document_check"
         assert ticket.slot is None  # the participant holds the place, not the ticket
         assert Counter.objects.filter(pk__in=[c.pk for c in counters], is_active=False).count() == 0
-        with pytest.raises(queue.NobodyWaiting):
-            queue.call_next_ticket(counter=office_counter, officer=coordinator)
-        called = queue.call_next_ticket(counter=counters[0], officer=coordinator)
+        with pytest.raises(errors.NobodyWaiting):
+            counter_actions.call_next_ticket(counter=office_counter, officer=coordinator)
+        called = counter_actions.call_next_ticket(counter=counters[0], officer=coordinator)
         assert called.pk == ticket.pk
-        queue.start_service(counter=counters[0], officer=coordinator)
-        done = queue.complete_ticket(counter=counters[0], officer=coordinator)
+        counter_actions.start_service(counter=counters[0], officer=coordinator)
+        done = counter_actions.complete_ticket(counter=counters[0], officer=coordinator)
         assert done.stage.code == "photo_interview"  # the office's stages, in order
     assert find_drift() == []
 
 
 def test_a_participant_is_checked_in_only_on_the_visit_day(office, approved_visit, coordinator):
     participant = approved_visit.participants.first()
-    with pytest.raises(queue.NotBookedToday):
+    with pytest.raises(errors.NotBookedToday):
         bridge.check_in_participant(
             office=office, code=participant.code, confirmed_nik=participant.nik, officer=coordinator
         )
 
 
 def test_one_mobile_site_a_day_per_office(office, approved_visit, coordinator, team_b):
-    second = services.submit_outreach_request(
+    second = eazy_passport.submit_outreach_request(
         office=office, data=data(organisation="Desa Cikampek"), participants_file=csv_of(20)
     )
-    with pytest.raises(services.VisitDayTaken) as err:
-        services.approve_outreach_request(
+    with pytest.raises(VisitDayTaken) as err:
+        eazy_passport.approve_outreach_request(
             request=second, visit_date=VISIT, team=team_b, actor=coordinator
         )
     assert "Universitas Singaperbangsa" in str(err.value)
@@ -175,11 +180,11 @@ def test_one_mobile_site_a_day_per_office(office, approved_visit, coordinator, t
 
 def test_approval_without_an_outreach_channel_is_refused(office, coordinator, team):
     office.channels.filter(code="outreach").update(is_active=False)
-    request = services.submit_outreach_request(
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(20)
     )
-    with pytest.raises(services.OutreachChannelMissing):
-        services.approve_outreach_request(
+    with pytest.raises(OutreachChannelMissing):
+        eazy_passport.approve_outreach_request(
             request=request, visit_date=VISIT, team=team, actor=coordinator
         )
 

@@ -7,14 +7,14 @@ import pytest
 from loket.core.errors import PermissionDenied
 from loket.core.models import AuditEvent
 from loket.notifications.models import OutboxMessage
-from loket.outreach import services
+from loket.outreach import eazy_passport, errors
 from loket.outreach.models import OutreachParticipant, OutreachRequest, OutreachSettings
 from tests.outreach.test_participant_file import HEADER, person
 
 VISIT = dt.date(2026, 12, 16)
 
 
-def data(**overrides) -> services.RequestData:
+def data(**overrides) -> eazy_passport.RequestData:
     base = dict(
         organisation="Universitas Singaperbangsa Karawang",
         contact_person="Dr. Rina",
@@ -26,7 +26,7 @@ def data(**overrides) -> services.RequestData:
         expected_applicants=25,
     )
     base.update(overrides)
-    return services.RequestData(**base)
+    return eazy_passport.RequestData(**base)
 
 
 def csv_of(n: int) -> bytes:
@@ -35,7 +35,7 @@ def csv_of(n: int) -> bytes:
 
 @pytest.fixture
 def request_(office):
-    return services.submit_outreach_request(
+    return eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(25)
     )
 
@@ -50,8 +50,8 @@ def test_a_campus_request_is_recorded_with_its_participants(request_):
 
 def test_every_error_is_listed_and_nothing_is_saved(office):
     bad_file = csv_of(3) + b"12345,Pendek,2001-08-17,new\n"
-    with pytest.raises(services.RequestInvalid) as err:
-        services.submit_outreach_request(
+    with pytest.raises(errors.RequestInvalid) as err:
+        eazy_passport.submit_outreach_request(
             office=office,
             data=data(regency="3273", expected_applicants=5, email="bukan-email"),
             participants_file=bad_file,
@@ -64,13 +64,15 @@ def test_every_error_is_listed_and_nothing_is_saved(office):
 
 def test_the_minimum_group_is_an_office_setting(office):
     OutreachSettings.objects.create(office=office, min_applicants=50)
-    with pytest.raises(services.RequestInvalid) as err:
-        services.submit_outreach_request(office=office, data=data(), participants_file=csv_of(3))
+    with pytest.raises(errors.RequestInvalid) as err:
+        eazy_passport.submit_outreach_request(
+            office=office, data=data(), participants_file=csv_of(3)
+        )
     assert "at least 50" in err.value.errors[0][1]
 
 
 def test_approval_books_the_team_and_gives_each_participant_a_code(request_, coordinator, team):
-    services.approve_outreach_request(
+    eazy_passport.approve_outreach_request(
         request=request_, visit_date=VISIT, team=team, actor=coordinator
     )
     request_.refresh_from_db()
@@ -80,19 +82,21 @@ def test_approval_books_the_team_and_gives_each_participant_a_code(request_, coo
     mail = OutboxMessage.objects.get(subject__contains="approved")
     assert mail.recipient == "humas@unsika.ac.id" and codes[0] in mail.body
     assert team.assignments.get().date == VISIT
-    with pytest.raises(services.RequestAlreadyDecided):
-        services.reject_outreach_request(request=request_, reason="x", actor=coordinator)
+    with pytest.raises(errors.RequestAlreadyDecided):
+        eazy_passport.reject_outreach_request(request=request_, reason="x", actor=coordinator)
 
 
 def test_approval_on_a_busy_team_day_is_refused_naming_the_clash(
     office, request_, coordinator, team
 ):
-    other = services.submit_outreach_request(
+    other = eazy_passport.submit_outreach_request(
         office=office, data=data(organisation="Desa Cikampek"), participants_file=csv_of(20)
     )
-    services.approve_outreach_request(request=other, visit_date=VISIT, team=team, actor=coordinator)
-    with pytest.raises(services.TeamBusy) as err:
-        services.approve_outreach_request(
+    eazy_passport.approve_outreach_request(
+        request=other, visit_date=VISIT, team=team, actor=coordinator
+    )
+    with pytest.raises(errors.TeamBusy) as err:
+        eazy_passport.approve_outreach_request(
             request=request_, visit_date=VISIT, team=team, actor=coordinator
         )
     assert "Desa Cikampek" in str(err.value)
@@ -102,27 +106,29 @@ def test_approval_on_a_busy_team_day_is_refused_naming_the_clash(
 
 
 def test_propose_then_approve_and_reject_needs_a_reason(office, request_, coordinator, team):
-    services.propose_outreach_date(
+    eazy_passport.propose_outreach_date(
         request=request_,
         proposed_date=dt.date(2026, 12, 22),
         message="Tim penuh",
         actor=coordinator,
     )
     assert OutboxMessage.objects.filter(subject__contains="can we come").exists()
-    with pytest.raises(services.ReasonRequired):
-        services.reject_outreach_request(request=request_, reason="", actor=coordinator)
-    services.approve_outreach_request(
+    with pytest.raises(errors.ReasonRequired):
+        eazy_passport.reject_outreach_request(request=request_, reason="", actor=coordinator)
+    eazy_passport.approve_outreach_request(
         request=request_, visit_date=dt.date(2026, 12, 22), team=team, actor=coordinator
     )
 
 
 def test_only_a_coordinator_reviews(request_, account, team):
     with pytest.raises(PermissionDenied):
-        services.approve_outreach_request(
+        eazy_passport.approve_outreach_request(
             request=request_, visit_date=VISIT, team=team, actor=account
         )
 
 
 def test_a_rejection_tells_the_institution_why(request_, coordinator):
-    services.reject_outreach_request(request=request_, reason="Di luar jadwal", actor=coordinator)
+    eazy_passport.reject_outreach_request(
+        request=request_, reason="Di luar jadwal", actor=coordinator
+    )
     assert "Di luar jadwal" in OutboxMessage.objects.get(subject__contains="cannot").body

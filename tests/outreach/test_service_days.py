@@ -12,7 +12,7 @@ from loket.capacity.services import QuotaExhausted
 from loket.core.models import AuditEvent
 from loket.notifications.models import OutboxMessage
 from loket.offices.models import Closure
-from loket.outreach import demo, domain, selectors, services
+from loket.outreach import demo, domain, errors, selectors, service_days
 from loket.outreach.models import OccurrenceStatus, ServiceDayRule, TeamAssignment
 from tests.conftest import make_nik
 
@@ -107,7 +107,7 @@ def test_paten_moves_from_wednesday_to_friday_across_the_year_boundary():
 def test_generation_skips_christmas_new_year_and_office_closures(office, paten_rule):
     """Fridays 4, 11, 18 Dec 2026 and 8, 15 Jan 2027; not 25 Dec, 1 Jan, nor a closure day."""
     Closure.objects.create(office=office, date=dt.date(2027, 1, 15), reason="Rapat kerja")
-    made = services.generate_occurrences(
+    made = service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2027, 1, 22)
     )
     assert [o.date for o in made] == [
@@ -119,7 +119,7 @@ def test_generation_skips_christmas_new_year_and_office_closures(office, paten_r
     ]
     # generating again adds nothing
     assert (
-        services.generate_occurrences(
+        service_days.generate_occurrences(
             rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2027, 1, 22)
         )
         == []
@@ -131,7 +131,7 @@ def test_karawang_rules_never_need_the_one_team_twice(office, now):
     demo.load_outreach_demo(office)
     rules = ServiceDayRule.objects.filter(office=office, kind="event")
     for rule in rules:  # history around the switch of 1 January 2023 as well
-        services.generate_occurrences(
+        service_days.generate_occurrences(
             rule=rule, start=dt.date(2022, 7, 1), end=dt.date(2023, 6, 30)
         )
     team = rules.first().team
@@ -146,7 +146,7 @@ def test_karawang_rules_never_need_the_one_team_twice(office, now):
 
 
 def test_upcoming_days_show_the_places_left(office, paten_rule, account):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 12)
     )
     first = selectors.list_upcoming_service_days(office=office)[0]
@@ -175,7 +175,7 @@ def applicant(serial: int, birth=dt.date(1995, 6, 15)) -> ApplicantData:
 
 
 def book(account, occurrence, serial, application_type="new"):
-    return services.book_service_day(
+    return service_days.book_service_day(
         account=account,
         occurrence=occurrence,
         application_type=application_type,
@@ -187,7 +187,7 @@ def book(account, occurrence, serial, application_type="new"):
 
 @pytest.fixture
 def friday(paten_rule):
-    return services.generate_occurrences(
+    return service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 4)
     )[0]
 
@@ -209,7 +209,7 @@ def test_a_day_serves_only_the_application_types_it_allows(paten_rule, friday, a
     paten_rule.allows_replacement = False
     paten_rule.save()
     friday.refresh_from_db()
-    with pytest.raises(services.ApplicationTypeNotOnDay):
+    with pytest.raises(errors.ApplicationTypeNotOnDay):
         book(account, friday, 1, application_type="replacement")
 
 
@@ -217,7 +217,7 @@ def test_cancelling_a_day_cancels_bookings_frees_places_and_tells_people(
     friday, account, coordinator, team
 ):
     booking = book(account, friday, 1)
-    services.cancel_occurrence(occurrence=friday, reason="Hujan deras", actor=coordinator)
+    service_days.cancel_occurrence(occurrence=friday, reason="Hujan deras", actor=coordinator)
     booking.refresh_from_db()
     friday.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
@@ -229,7 +229,7 @@ def test_cancelling_a_day_cancels_bookings_frees_places_and_tells_people(
     assert not TeamAssignment.objects.filter(team=team, date=friday.date).exists()
     assert AuditEvent.objects.filter(action="service_day.cancelled").exists()
     assert find_drift() == []
-    with pytest.raises(services.ServiceDayCancelled):
+    with pytest.raises(errors.ServiceDayCancelled):
         book(account, friday, 2)
 
 
@@ -269,7 +269,7 @@ def test_a_cancelled_day_offers_its_freed_places_to_nobody(
         purpose="tourism",
         passport_type="ordinary",
     )
-    services.cancel_occurrence(occurrence=friday, reason="Hujan deras", actor=coordinator)
+    service_days.cancel_occurrence(occurrence=friday, reason="Hujan deras", actor=coordinator)
     entry.refresh_from_db()
     assert entry.status == "waiting" and entry.slot_id is None
     slot = CapacitySlot.objects.get(channel=friday.channel, date=friday.date)
@@ -280,7 +280,7 @@ def test_a_cancelled_day_offers_its_freed_places_to_nobody(
 def test_moving_a_day_keeps_everyones_place_and_tells_them(friday, account, coordinator, team):
     booking = book(account, friday, 1)
     new_day = dt.date(2026, 12, 9)
-    services.move_occurrence(
+    service_days.move_occurrence(
         occurrence=friday,
         day=new_day,
         reason="Aula dipakai",
@@ -301,7 +301,7 @@ def test_moving_a_day_keeps_everyones_place_and_tells_them(friday, account, coor
 def test_moving_onto_a_busy_team_day_is_refused_and_changes_nothing(
     office, friday, account, coordinator, team, purwakarta
 ):
-    other = services.create_service_day_rule(
+    other = service_days.create_service_day_rule(
         office=office,
         channel=purwakarta,
         name="Layanan Purwakarta",
@@ -312,10 +312,12 @@ def test_moving_onto_a_busy_team_day_is_refused_and_changes_nothing(
         quota=30,
         team=team,
     )
-    services.generate_occurrences(rule=other, start=dt.date(2026, 12, 9), end=dt.date(2026, 12, 9))
+    service_days.generate_occurrences(
+        rule=other, start=dt.date(2026, 12, 9), end=dt.date(2026, 12, 9)
+    )
     booking = book(account, friday, 1)
-    with pytest.raises(services.TeamBusy):
-        services.move_occurrence(
+    with pytest.raises(errors.TeamBusy):
+        service_days.move_occurrence(
             occurrence=friday, day=dt.date(2026, 12, 9), reason="x", actor=coordinator
         )
     booking.refresh_from_db()
@@ -326,21 +328,21 @@ def test_moving_onto_a_busy_team_day_is_refused_and_changes_nothing(
 def test_moving_to_a_holiday_or_without_permission_is_refused(friday, coordinator, account):
     from loket.core.errors import PermissionDenied
 
-    with pytest.raises(services.DayClosed):
-        services.move_occurrence(
+    with pytest.raises(errors.DayClosed):
+        service_days.move_occurrence(
             occurrence=friday, day=dt.date(2026, 12, 25), reason="x", actor=coordinator
         )
     with pytest.raises(PermissionDenied):
-        services.cancel_occurrence(occurrence=friday, reason="x", actor=account)
-    with pytest.raises(services.ReasonRequired):
-        services.cancel_occurrence(occurrence=friday, reason=" ", actor=coordinator)
+        service_days.cancel_occurrence(occurrence=friday, reason="x", actor=account)
+    with pytest.raises(errors.ReasonRequired):
+        service_days.cancel_occurrence(occurrence=friday, reason=" ", actor=coordinator)
 
 
 def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpatik, now, desk):
     from loket.core import clock
 
     saturday = dt.date(2026, 12, 5)
-    day = services.create_one_off_day(
+    day = service_days.create_one_off_day(
         office=office,
         channel=simpatik,
         name="Paspor Simpatik",
@@ -348,13 +350,13 @@ def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpati
         location="Kantor",
         quota=2,
     )
-    with pytest.raises(services.ServiceDayWrongKind):
+    with pytest.raises(errors.ServiceDayWrongKind):
         book(desk, day, 1)
     with clock.frozen_at(dt.datetime(2026, 12, 5, 8, 0, tzinfo=now.tzinfo)):
-        first = services.admit_walk_in(occurrence=day, name="Ani", actor=desk)
-        second = services.admit_walk_in(occurrence=day, name="Budi", actor=desk)
+        first = service_days.admit_walk_in(occurrence=day, name="Ani", actor=desk)
+        second = service_days.admit_walk_in(occurrence=day, name="Budi", actor=desk)
         with pytest.raises(QuotaExhausted):
-            services.admit_walk_in(occurrence=day, name="Citra", actor=desk)
+            service_days.admit_walk_in(occurrence=day, name="Citra", actor=desk)
     assert (first.number, second.number) == (1, 2)
     # Each walk-in waits in the office's queue at the first stage, in arrival order.
     assert [first.ticket.display, second.ticket.display] == ["A001", "A002"]
@@ -363,8 +365,8 @@ def test_a_simpatik_day_admits_walk_ins_in_order_up_to_its_quota(office, simpati
 
 
 def test_a_one_off_day_on_a_holiday_is_refused_and_leaves_no_rule(office, simpatik):
-    with pytest.raises(services.DayClosed):
-        services.create_one_off_day(
+    with pytest.raises(errors.DayClosed):
+        service_days.create_one_off_day(
             office=office,
             channel=simpatik,
             name="Simpatik",
@@ -393,7 +395,7 @@ def test_the_command_plans_every_active_rule_and_is_safe_to_rerun(office, paten_
 def test_listing_upcoming_days_takes_two_queries_however_many_days(
     office, paten_rule, account, django_assert_num_queries
 ):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2027, 1, 29)
     )
     book(account, paten_rule.occurrences.order_by("date").first(), 1)

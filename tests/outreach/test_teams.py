@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from loket.outreach import selectors, services
+from loket.outreach import errors, planning, selectors, service_days
 from loket.outreach.models import TeamAssignment
 
 FRIDAY = dt.date(2026, 12, 4)
@@ -12,8 +12,8 @@ def test_a_team_serving_a_service_day_cannot_be_planned_elsewhere_that_day(
     office, paten_rule, team, purwakarta
 ):
     """Planning a second place for a busy team is refused, naming where it already is."""
-    services.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)
-    clash = services.create_service_day_rule(
+    service_days.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)
+    clash = service_days.create_service_day_rule(
         office=office,
         channel=purwakarta,
         name="Layanan Purwakarta",
@@ -24,8 +24,8 @@ def test_a_team_serving_a_service_day_cannot_be_planned_elsewhere_that_day(
         quota=30,
         team=team,
     )
-    with pytest.raises(services.TeamBusy) as err:
-        services.generate_occurrences(rule=clash, start=FRIDAY, end=FRIDAY)
+    with pytest.raises(errors.TeamBusy) as err:
+        service_days.generate_occurrences(rule=clash, start=FRIDAY, end=FRIDAY)
     message = str(err.value)
     assert "Tim A" in message and "04-12-2026" in message and "PATEN" in message
     # nothing half-made: the refused run left no day and no team day behind
@@ -34,8 +34,8 @@ def test_a_team_serving_a_service_day_cannot_be_planned_elsewhere_that_day(
 
 
 def test_another_team_may_serve_the_same_day(office, paten_rule, team_b, purwakarta):
-    services.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)
-    other = services.create_service_day_rule(
+    service_days.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)
+    other = service_days.create_service_day_rule(
         office=office,
         channel=purwakarta,
         name="Layanan Purwakarta",
@@ -46,14 +46,14 @@ def test_another_team_may_serve_the_same_day(office, paten_rule, team_b, purwaka
         quota=30,
         team=team_b,
     )
-    assert len(services.generate_occurrences(rule=other, start=FRIDAY, end=FRIDAY)) == 1
+    assert len(service_days.generate_occurrences(rule=other, start=FRIDAY, end=FRIDAY)) == 1
 
 
 def test_the_database_refuses_a_team_in_two_places(office, paten_rule, team):
     """The unique (team, date) index holds the rule even if the service is bypassed."""
     from django.db import IntegrityError, transaction
 
-    occ = services.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)[0]
+    occ = service_days.generate_occurrences(rule=paten_rule, start=FRIDAY, end=FRIDAY)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         TeamAssignment.objects.create(
             team=team, date=FRIDAY, kind="service_day", occurrence=occ, label="twice"
@@ -61,7 +61,7 @@ def test_the_database_refuses_a_team_in_two_places(office, paten_rule, team):
 
 
 def test_team_calendar_shows_each_teams_days(office, paten_rule, team, team_b):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14)
     )
     calendar = selectors.team_calendar(office=office, start=dt.date(2026, 12, 1), days=14)
@@ -75,15 +75,15 @@ def test_team_needs_a_name_and_officers(office):
     from loket.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        services.create_team(office=office, name=" ", size=3)
+        planning.create_team(office=office, name=" ", size=3)
     with pytest.raises(InvalidInput):
-        services.create_team(office=office, name="Tim C", size=0)
+        planning.create_team(office=office, name="Tim C", size=0)
 
 
 def test_the_calendar_takes_two_queries(
     office, paten_rule, team, team_b, django_assert_num_queries
 ):
-    services.generate_occurrences(
+    service_days.generate_occurrences(
         rule=paten_rule, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 28)
     )
     with django_assert_num_queries(2):

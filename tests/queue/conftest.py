@@ -13,7 +13,7 @@ from loket.booking.services import (
     sign_payment_notice,
 )
 from loket.core import clock
-from loket.queue import services
+from loket.queue import office_setup, staff_roles
 from loket.queue.models import StaffRole
 from tests.conftest import WIB, make_nik
 
@@ -30,18 +30,18 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def queue_office(office):
-    services.ensure_office_queue(office=office)
-    services.save_counter(office=office, number=1, stage_codes=["document_check"])
-    services.save_counter(office=office, number=2, stage_codes=["document_check"])
-    services.save_counter(office=office, number=3, stage_codes=["photo_interview"])
-    services.save_counter(office=office, number=4, stage_codes=["payment"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.save_counter(office=office, number=2, stage_codes=["document_check"])
+    office_setup.save_counter(office=office, number=3, stage_codes=["photo_interview"])
+    office_setup.save_counter(office=office, number=4, stage_codes=["payment"])
     return office
 
 
 def make_staff(office, email: str, *roles: str) -> User:
     user = User.objects.create_user(email, "rahasia-staf-123", is_staff=True)
     for role in roles:
-        services.grant_role(user=user, office=office, role=role)
+        staff_roles.grant_role(user=user, office=office, role=role)
     return user
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 
 from loket.capacity.models import CapacitySlot
 from loket.core.errors import DomainError
-from loket.queue import services
+from loket.queue import counter_actions, errors, office_setup, walk_ins
 from loket.queue.models import Counter, Ticket, TicketEvent, TicketSequence
 from tests.conftest import make_nik
 
@@ -66,7 +66,7 @@ def outcome(result) -> str:
 
 def emergency_tickets(office, officer, n: int) -> list[Ticket]:
     return [
-        services.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=office,
             lane_kind="emergency",
             name=f"Darurat {i}",
@@ -89,19 +89,25 @@ def test_two_counters_calling_at_once_never_share_a_ticket(
     seen: list[int] = []
     for _ in range(rounds):
         results = run_in_threads(
-            [lambda c=c: services.call_next_ticket(counter=c, officer=officer) for c in counters]
+            [
+                lambda c=c: counter_actions.call_next_ticket(counter=c, officer=officer)
+                for c in counters
+            ]
         )
         assert [outcome(r) for r in results] == ["ok", "ok"], results
         assert results[0].pk != results[1].pk
         seen += [r.pk for r in results]
         run_in_threads(
-            [lambda c=c: services.complete_ticket(counter=c, officer=officer) for c in counters]
+            [
+                lambda c=c: counter_actions.complete_ticket(counter=c, officer=officer)
+                for c in counters
+            ]
         )
     assert len(seen) == len(set(seen)) == 2 * rounds
     calls = Tally(TicketEvent.objects.filter(kind="called").values_list("ticket_id", flat=True))
     assert set(calls.values()) == {1}
-    with pytest.raises(services.NobodyWaiting):
-        services.call_next_ticket(counter=counters[0], officer=officer)
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=counters[0], officer=officer)
 
 
 @pytest.mark.postgres
@@ -109,7 +115,7 @@ def test_many_counters_drain_the_queue_exactly_once(queue_office, supervisor, of
     """Four counters serving the same stage call 12 times each, in parallel, for 30 tickets:
     30 calls succeed, the rest find nobody waiting, and no ticket is called twice."""
     for n in (3, 4):
-        services.save_counter(office=queue_office, number=n, stage_codes=["document_check"])
+        office_setup.save_counter(office=queue_office, number=n, stage_codes=["document_check"])
     emergency_tickets(queue_office, supervisor, 30)
     counters = list(Counter.objects.filter(office=queue_office).order_by("number"))
 
@@ -117,11 +123,11 @@ def test_many_counters_drain_the_queue_exactly_once(queue_office, supervisor, of
         got = []
         for _ in range(12):
             try:
-                ticket = services.call_next_ticket(counter=counter, officer=officer)
-            except services.NobodyWaiting:
+                ticket = counter_actions.call_next_ticket(counter=counter, officer=officer)
+            except errors.NobodyWaiting:
                 continue
             got.append(ticket.pk)
-            services.complete_ticket(counter=counter, officer=officer)
+            counter_actions.complete_ticket(counter=counter, officer=officer)
         return got
 
     results = run_in_threads([lambda c=c: serve(c) for c in counters], timeout=120)
@@ -136,7 +142,7 @@ def test_parallel_priority_walk_ins_never_exceed_the_quota(queue_office, desk, n
     numbered P001-P020, and 10 clear refusals."""
     results = run_in_threads(
         [
-            lambda i=i: services.issue_walk_in_ticket(
+            lambda i=i: walk_ins.issue_walk_in_ticket(
                 office=queue_office,
                 lane_kind="priority",
                 name=f"Lansia {i}",

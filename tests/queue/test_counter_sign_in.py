@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from loket.core import clock
 from loket.core.models import AuditEvent
-from loket.queue import counter_sign_in, services
+from loket.queue import counter_sign_in, walk_ins
 from loket.queue.models import Counter, CounterSignIn, StaffRole, Ticket, TicketStatus
 from tests.conftest import make_nik
 from tests.queue.conftest import make_staff
@@ -25,7 +25,7 @@ def sign_in(client, number, **data):
 
 @pytest.fixture
 def waiting(queue_office, desk, now):
-    return services.issue_walk_in_ticket(
+    return walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="priority",
         name="Pak Tua",

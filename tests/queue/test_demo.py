@@ -5,7 +5,7 @@ import pytest
 from loket.booking.models import BookingStatus
 from loket.core import clock
 from loket.offices import demo as office_demo
-from loket.queue import demo, services
+from loket.queue import check_in, demo
 from loket.queue.models import Counter, StaffMembership, Stage
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_demo_booking_for_today_can_be_checked_in(office, now):
     assert demo.load_todays_booking().pk == booking.pk
     desk = StaffMembership.objects.get(role="desk").user
     with clock.frozen_at(now):
-        ticket = services.check_in_booking(
+        ticket = check_in.check_in_booking(
             office=office, code=booking.application_number, confirmed_nik=booking.nik, officer=desk
         )
     assert ticket.display == "A001"

@@ -9,10 +9,12 @@ from loket.booking.services import qr_payload
 from loket.capacity.integrity import find_drift
 from loket.capacity.models import CapacitySlot
 from loket.core import clock
+from loket.core.errors import InvalidInput, PermissionDenied
 from loket.core.models import AuditEvent
 from loket.identity.nik import NikInvalid
 from loket.offices.models import Channel, Closure, WeekdayCapacity
-from loket.queue import services
+from loket.queue import check_in, counter_actions, errors, office_setup, staff_roles, walk_ins
+from loket.queue import issuance as queue_issuance
 from loket.queue.models import (
     Counter,
     Issuance,
@@ -37,7 +39,7 @@ def events(ticket) -> list[str]:
 
 
 def walk_in(office, officer, *, kind="priority", birth=dt.date(1950, 1, 1), serial=1, **kw):
-    return services.issue_walk_in_ticket(
+    return walk_ins.issue_walk_in_ticket(
         office=office,
         lane_kind=kind,
         name="Walk In",
@@ -52,7 +54,7 @@ def walk_in(office, officer, *, kind="priority", birth=dt.date(1950, 1, 1), seri
 
 def test_check_in_by_qr_issues_an_appointment_ticket(booking, on_the_day, desk, queue_office):
     """Scanning the QR proof on the day checks the booking in and issues A001."""
-    ticket = services.check_in_booking(
+    ticket = check_in.check_in_booking(
         office=queue_office, code=qr_payload(booking), confirmed_nik=booking.nik, officer=desk
     )
     assert ticket.display == "A001"
@@ -71,13 +73,13 @@ def test_check_in_by_application_number_and_code(queue_office, online, account, 
     first = paid_booking(account, online, serial=1)
     second = paid_booking(account, online, serial=2)
     with clock.frozen_at(AT_9_10):
-        a = services.check_in_booking(
+        a = check_in.check_in_booking(
             office=queue_office,
             code=first.application_number.lower(),
             confirmed_nik=first.nik,
             officer=desk,
         )
-        b = services.check_in_booking(
+        b = check_in.check_in_booking(
             office=queue_office, code=second.code, confirmed_nik=second.nik, officer=desk
         )
     assert (a.display, b.display) == ("A001", "A002")
@@ -85,11 +87,11 @@ def test_check_in_by_application_number_and_code(queue_office, online, account, 
 
 def test_check_in_twice_is_refused(booking, on_the_day, desk, queue_office):
     """A second check-in names the ticket already issued."""
-    services.check_in_booking(
+    check_in.check_in_booking(
         office=queue_office, code=booking.code, confirmed_nik=booking.nik, officer=desk
     )
-    with pytest.raises(services.AlreadyCheckedIn, match="A001"):
-        services.check_in_booking(
+    with pytest.raises(errors.AlreadyCheckedIn, match="A001"):
+        check_in.check_in_booking(
             office=queue_office, code=booking.code, confirmed_nik=booking.nik, officer=desk
         )
     assert Ticket.objects.count() == 1
@@ -97,8 +99,8 @@ def test_check_in_twice_is_refused(booking, on_the_day, desk, queue_office):
 
 def test_check_in_on_another_day_is_refused(booking, desk, queue_office):
     """Two days early, the booking cannot be checked in."""
-    with pytest.raises(services.NotBookedToday):
-        services.check_in_booking(
+    with pytest.raises(errors.NotBookedToday):
+        check_in.check_in_booking(
             office=queue_office, code=booking.code, confirmed_nik=booking.nik, officer=desk
         )
     booking.refresh_from_db()
@@ -107,8 +109,8 @@ def test_check_in_on_another_day_is_refused(booking, desk, queue_office):
 
 def test_check_in_with_another_nik_is_refused(booking, on_the_day, desk, queue_office):
     """The KTP's NIK must be the booking's."""
-    with pytest.raises(services.NikMismatch):
-        services.check_in_booking(
+    with pytest.raises(errors.NikMismatch):
+        check_in.check_in_booking(
             office=queue_office, code=booking.code, confirmed_nik="3215010101900009", officer=desk
         )
     assert not Ticket.objects.exists()
@@ -117,8 +119,8 @@ def test_check_in_with_another_nik_is_refused(booking, on_the_day, desk, queue_o
 def test_unknown_code_and_forged_qr_are_refused(booking, on_the_day, desk, queue_office):
     """An unknown code or a QR not signed here finds no booking."""
     for code in ["", "NOPE", "eyJjIjoiWCJ9:forged:sig"]:
-        with pytest.raises(services.BookingNotFoundHere):
-            services.check_in_booking(
+        with pytest.raises(errors.BookingNotFoundHere):
+            check_in.check_in_booking(
                 office=queue_office, code=code, confirmed_nik=booking.nik, officer=desk
             )
 
@@ -144,8 +146,8 @@ def test_unpaid_booking_cannot_check_in(queue_office, online, account, now, desk
             domicile_regency="3215",
         ),
     )
-    with clock.frozen_at(AT_9_10), pytest.raises(services.BookingNotConfirmed):
-        services.check_in_booking(
+    with clock.frozen_at(AT_9_10), pytest.raises(errors.BookingNotConfirmed):
+        check_in.check_in_booking(
             office=queue_office, code=held.code, confirmed_nik=held.nik, officer=desk
         )
 
@@ -155,14 +157,14 @@ def test_late_arrival_is_served_after_on_time_ones(queue_office, online, account
     late = paid_booking(account, online, serial=1, window=dt.time(8, 0))
     on_time = paid_booking(account, online, serial=2, window=dt.time(10, 0))
     with clock.frozen_at(dt.datetime(2026, 12, 3, 10, 5, tzinfo=WIB)):
-        t_late = services.check_in_booking(
+        t_late = check_in.check_in_booking(
             office=queue_office, code=late.code, confirmed_nik=late.nik, officer=desk
         )
-        t_on_time = services.check_in_booking(
+        t_on_time = check_in.check_in_booking(
             office=queue_office, code=on_time.code, confirmed_nik=on_time.nik, officer=desk
         )
         assert t_late.off_window and not t_on_time.off_window
-        called = services.call_next_ticket(counter=counter(queue_office, 1), officer=desk)
+        called = counter_actions.call_next_ticket(counter=counter(queue_office, 1), officer=desk)
     assert called.pk == t_on_time.pk
 
 
@@ -174,12 +176,12 @@ def test_office_rule_can_refuse_early_and_late_arrivals(queue_office, online, ac
     early = paid_booking(account, online, serial=1, window=dt.time(11, 0))
     late = paid_booking(account, online, serial=2, window=dt.time(8, 0))
     with clock.frozen_at(AT_9_10):
-        with pytest.raises(services.ArrivedTooEarly, match="10:30"):
-            services.check_in_booking(
+        with pytest.raises(errors.ArrivedTooEarly, match="10:30"):
+            check_in.check_in_booking(
                 office=queue_office, code=early.code, confirmed_nik=early.nik, officer=desk
             )
-        with pytest.raises(services.ArrivedTooLate):
-            services.check_in_booking(
+        with pytest.raises(errors.ArrivedTooLate):
+            check_in.check_in_booking(
                 office=queue_office, code=late.code, confirmed_nik=late.nik, officer=desk
             )
     assert not Ticket.objects.exists()
@@ -201,9 +203,9 @@ def test_priority_for_children_and_attested_grounds(queue_office, desk, now):
     """Under 5 on the day qualifies; a 30-year-old only with an attested ground."""
     child = walk_in(queue_office, desk, birth=dt.date(2021, 12, 2), serial=2)  # 4 today
     assert child.priority_reason == "child"
-    with pytest.raises(services.NotEligibleForPriority):
+    with pytest.raises(errors.NotEligibleForPriority):
         walk_in(queue_office, desk, birth=dt.date(2021, 12, 1), serial=3)  # 5 today
-    with pytest.raises(services.NotEligibleForPriority):
+    with pytest.raises(errors.NotEligibleForPriority):
         walk_in(queue_office, desk, birth=dt.date(1996, 1, 1), serial=4)
     pregnant = walk_in(
         queue_office, desk, birth=dt.date(1996, 1, 1), serial=5, attested=["pregnancy"]
@@ -216,7 +218,7 @@ def test_priority_quota_refuses_the_next_person(queue_office, desk, now):
     """After the day's 20 priority places, the 21st person is refused clearly."""
     for serial in range(1, 21):
         walk_in(queue_office, desk, serial=serial)
-    with pytest.raises(services.PriorityQuotaExhausted) as refused:
+    with pytest.raises(errors.PriorityQuotaExhausted) as refused:
         walk_in(queue_office, desk, serial=21)
     assert refused.value.code == "priority_quota_exhausted"
     assert Ticket.objects.filter(lane__kind="priority").count() == 20
@@ -229,26 +231,26 @@ def test_lost_damaged_ticket_takes_its_own_channel(queue_office, desk, now):
     WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
     ticket = walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
     assert ticket.display == "B001"
-    with pytest.raises(services.LaneQuotaExhausted):
+    with pytest.raises(errors.LaneQuotaExhausted):
         walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=2)
 
 
 def test_walk_in_errors(queue_office, desk, now):
     """No name, a bad NIK, an unknown lane or a closed day are refused."""
-    with pytest.raises(services.InvalidInput):
-        services.issue_walk_in_ticket(
+    with pytest.raises(InvalidInput):
+        walk_ins.issue_walk_in_ticket(
             office=queue_office, lane_kind="priority", name=" ", nik="", officer=desk
         )
     with pytest.raises(NikInvalid):
-        services.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=queue_office, lane_kind="priority", name="X", nik="123", officer=desk
         )
-    with pytest.raises(services.LaneNotAvailable):
-        services.issue_walk_in_ticket(
+    with pytest.raises(errors.LaneNotAvailable):
+        walk_ins.issue_walk_in_ticket(
             office=queue_office, lane_kind="appointment", name="X", nik="", officer=desk
         )
     Closure.objects.create(office=queue_office, date=now.date(), reason="Rapat")
-    with pytest.raises(services.OfficeClosedToday):
+    with pytest.raises(errors.OfficeClosedToday):
         walk_in(queue_office, desk)
 
 
@@ -258,14 +260,14 @@ def test_walk_in_errors(queue_office, desk, now):
 def test_a_ticket_moves_through_the_stages_to_done(booking, on_the_day, desk, officer):
     """Call, start, complete at each stage: the booking is completed, events are timestamped."""
     office = booking.office
-    ticket = services.check_in_booking(
+    ticket = check_in.check_in_booking(
         office=office, code=booking.code, confirmed_nik=booking.nik, officer=desk
     )
     for number, stage in [(1, "document_check"), (3, "photo_interview"), (4, "payment")]:
-        called = services.call_next_ticket(counter=counter(office, number), officer=officer)
+        called = counter_actions.call_next_ticket(counter=counter(office, number), officer=officer)
         assert called.pk == ticket.pk and called.stage.code == stage
-        services.start_service(counter=counter(office, number), officer=officer)
-        services.complete_ticket(counter=counter(office, number), officer=officer)
+        counter_actions.start_service(counter=counter(office, number), officer=officer)
+        counter_actions.complete_ticket(counter=counter(office, number), officer=officer)
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.DONE and ticket.counter is None
     booking.refresh_from_db()
@@ -280,29 +282,29 @@ def test_a_counter_serves_one_ticket_at_a_time(queue_office, desk, officer, now)
     """Calling again while serving is refused; with nobody waiting, call-next says so."""
     walk_in(queue_office, desk, serial=1)
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.CounterBusy, match="P001"):
-        services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.NobodyWaiting):
-        services.call_next_ticket(counter=counter(queue_office, 2), officer=officer)
-    with pytest.raises(services.NobodyWaiting):
-        services.call_next_ticket(counter=counter(queue_office, 3), officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.CounterBusy, match="P001"):
+        counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=counter(queue_office, 2), officer=officer)
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=counter(queue_office, 3), officer=officer)
 
 
 def test_no_show_only_after_the_recalls(booking, on_the_day, desk, officer):
     """A no-show needs the configured recalls first; the booking becomes a no-show."""
     office = booking.office
-    services.check_in_booking(
+    check_in.check_in_booking(
         office=office, code=booking.code, confirmed_nik=booking.nik, officer=desk
     )
     c1 = counter(office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.NoShowTooEarly):
-        services.mark_no_show(counter=c1, officer=officer)
-    services.recall_ticket(counter=c1, officer=officer)
-    recalled = services.recall_ticket(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.NoShowTooEarly):
+        counter_actions.mark_no_show(counter=c1, officer=officer)
+    counter_actions.recall_ticket(counter=c1, officer=officer)
+    recalled = counter_actions.recall_ticket(counter=c1, officer=officer)
     assert recalled.recall_count == 2
-    ticket = services.mark_no_show(counter=c1, officer=officer)
+    ticket = counter_actions.mark_no_show(counter=c1, officer=officer)
     assert ticket.status == TicketStatus.NO_SHOW and ticket.counter is None
     booking.refresh_from_db()
     assert booking.status == BookingStatus.NO_SHOW
@@ -313,20 +315,23 @@ def test_park_return_and_transfer(queue_office, desk, officer, now):
     """A parked ticket frees the counter and waits again on return; a transfer changes stage."""
     t1 = walk_in(queue_office, desk, serial=1)
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    parked = services.park_ticket(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    parked = counter_actions.park_ticket(counter=c1, officer=officer)
     assert parked.status == TicketStatus.PARKED
-    with pytest.raises(services.NobodyWaiting):
-        services.call_next_ticket(counter=c1, officer=officer)
-    services.return_ticket(office=queue_office, ticket_id=t1.pk, officer=desk)
-    with pytest.raises(services.TicketStateInvalid):
-        services.return_ticket(office=queue_office, ticket_id=t1.pk, officer=desk)
-    services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.StageNotFound):
-        services.transfer_ticket(counter=c1, officer=officer, stage_code="nowhere")
-    moved = services.transfer_ticket(counter=c1, officer=officer, stage_code="payment")
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=c1, officer=officer)
+    counter_actions.return_ticket(office=queue_office, ticket_id=t1.pk, officer=desk)
+    with pytest.raises(errors.TicketStateInvalid):
+        counter_actions.return_ticket(office=queue_office, ticket_id=t1.pk, officer=desk)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.StageNotFound):
+        counter_actions.transfer_ticket(counter=c1, officer=officer, stage_code="nowhere")
+    moved = counter_actions.transfer_ticket(counter=c1, officer=officer, stage_code="payment")
     assert moved.stage.code == "payment" and moved.status == TicketStatus.WAITING
-    assert services.call_next_ticket(counter=counter(queue_office, 4), officer=officer).pk == t1.pk
+    assert (
+        counter_actions.call_next_ticket(counter=counter(queue_office, 4), officer=officer).pk
+        == t1.pk
+    )
     assert events(t1) == [
         "issued",
         "called",
@@ -342,13 +347,13 @@ def test_actions_need_a_ticket_at_the_counter(queue_office, officer, now):
     """Recall, complete, park or no-show at an idle counter are refused."""
     c1 = counter(queue_office, 1)
     for action in (
-        services.recall_ticket,
-        services.complete_ticket,
-        services.park_ticket,
-        services.mark_no_show,
-        services.start_service,
+        counter_actions.recall_ticket,
+        counter_actions.complete_ticket,
+        counter_actions.park_ticket,
+        counter_actions.mark_no_show,
+        counter_actions.start_service,
     ):
-        with pytest.raises(services.TicketNotAtCounter):
+        with pytest.raises(errors.TicketNotAtCounter):
             action(counter=c1, officer=officer)
 
 
@@ -356,14 +361,14 @@ def test_recall_and_no_show_refused_while_serving(queue_office, desk, officer, n
     """Once service started, the person is there: no recall, no no-show."""
     walk_in(queue_office, desk)
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    services.start_service(counter=c1, officer=officer)
-    with pytest.raises(services.TicketStateInvalid):
-        services.recall_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.TicketStateInvalid):
-        services.start_service(counter=c1, officer=officer)
-    with pytest.raises(services.TicketStateInvalid):
-        services.mark_no_show(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    counter_actions.start_service(counter=c1, officer=officer)
+    with pytest.raises(errors.TicketStateInvalid):
+        counter_actions.recall_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.TicketStateInvalid):
+        counter_actions.start_service(counter=c1, officer=officer)
+    with pytest.raises(errors.TicketStateInvalid):
+        counter_actions.mark_no_show(counter=c1, officer=officer)
 
 
 def test_priority_goes_first_then_interleave(queue_office, online, account, now, desk, officer):
@@ -371,7 +376,7 @@ def test_priority_goes_first_then_interleave(queue_office, online, account, now,
     bookings = [paid_booking(account, online, serial=s) for s in range(1, 4)]
     with clock.frozen_at(AT_9_10):
         appts = [
-            services.check_in_booking(
+            check_in.check_in_booking(
                 office=queue_office, code=b.code, confirmed_nik=b.nik, officer=desk
             )
             for b in bookings
@@ -381,8 +386,8 @@ def test_priority_goes_first_then_interleave(queue_office, online, account, now,
         c1 = counter(queue_office, 1)
         order = []
         for _ in range(5):
-            order.append(services.call_next_ticket(counter=c1, officer=officer).display)
-            services.complete_ticket(counter=c1, officer=officer)
+            order.append(counter_actions.call_next_ticket(counter=c1, officer=officer).display)
+            counter_actions.complete_ticket(counter=c1, officer=officer)
     assert [t.display for t in appts] == ["A001", "A002", "A003"]
     assert [t.display for t in prio] == ["P001", "P002"]
     assert order == ["A001", "A002", "P001", "A003", "P002"]
@@ -391,23 +396,23 @@ def test_priority_goes_first_then_interleave(queue_office, online, account, now,
 def test_pickup_rules(booking, on_the_day, desk, officer):
     """A passport is handed over from its ready date, once, with the collector's document."""
     office = booking.office
-    services.check_in_booking(
+    check_in.check_in_booking(
         office=office, code=booking.code, confirmed_nik=booking.nik, officer=desk
     )
     for number in (1, 3):
-        services.call_next_ticket(counter=counter(office, number), officer=officer)
-        services.complete_ticket(counter=counter(office, number), officer=officer)
+        counter_actions.call_next_ticket(counter=counter(office, number), officer=officer)
+        counter_actions.complete_ticket(counter=counter(office, number), officer=officer)
     issuance = Issuance.objects.get()
-    with pytest.raises(services.PassportNotReady, match="09-12-2026"):
-        services.record_pickup(
+    with pytest.raises(errors.PassportNotReady, match="09-12-2026"):
+        queue_issuance.record_pickup(
             office=office, issuance_id=issuance.pk, picked_up_by="applicant", officer=desk
         )
     with clock.frozen_at(dt.datetime(2026, 12, 9, 10, 0, tzinfo=WIB)):
-        with pytest.raises(services.PickupInvalid):
-            services.record_pickup(
+        with pytest.raises(errors.PickupInvalid):
+            queue_issuance.record_pickup(
                 office=office, issuance_id=issuance.pk, picked_up_by="proxy", officer=desk
             )
-        done = services.record_pickup(
+        done = queue_issuance.record_pickup(
             office=office,
             issuance_id=issuance.pk,
             picked_up_by="family",
@@ -416,8 +421,8 @@ def test_pickup_rules(booking, on_the_day, desk, officer):
             officer=desk,
         )
         assert done.picked_up_at is not None
-        with pytest.raises(services.AlreadyPickedUp):
-            services.record_pickup(
+        with pytest.raises(errors.AlreadyPickedUp):
+            queue_issuance.record_pickup(
                 office=office, issuance_id=issuance.pk, picked_up_by="applicant", officer=desk
             )
 
@@ -427,23 +432,23 @@ def test_uncollected_passports_listed_after_a_month(booking, on_the_day, desk, o
     from loket.queue.selectors import list_uncollected
 
     office = booking.office
-    services.check_in_booking(
+    check_in.check_in_booking(
         office=office, code=booking.code, confirmed_nik=booking.nik, officer=desk
     )
     for number in (1, 3):
-        services.call_next_ticket(counter=counter(office, number), officer=officer)
-        services.complete_ticket(counter=counter(office, number), officer=officer)
+        counter_actions.call_next_ticket(counter=counter(office, number), officer=officer)
+        counter_actions.complete_ticket(counter=counter(office, number), officer=officer)
     assert list(list_uncollected(office=office, on=dt.date(2027, 1, 8))) == []
     assert len(list_uncollected(office=office, on=dt.date(2027, 1, 9))) == 1
 
 
 def test_grant_role_is_idempotent_and_audited(queue_office, desk):
     """Granting a role twice keeps one row and one audit event."""
-    services.grant_role(user=desk, office=queue_office, role="desk")
+    staff_roles.grant_role(user=desk, office=queue_office, role="desk")
     assert desk.staff_memberships.count() == 1
     assert AuditEvent.objects.filter(action="staff.role_granted").count() == 1
-    with pytest.raises(services.InvalidInput):
-        services.grant_role(user=desk, office=queue_office, role="king")
+    with pytest.raises(InvalidInput):
+        staff_roles.grant_role(user=desk, office=queue_office, role="king")
 
 
 def test_counters_without_a_channel_row_need_none(queue_office):
@@ -463,54 +468,54 @@ def test_a_long_wait_beats_the_priority_lane(queue_office, online, account, now,
     QueueSettings.objects.filter(office=queue_office).update(starvation_minutes=30)
     b = paid_booking(account, online, serial=1)
     with clock.frozen_at(AT_9_10):
-        appointment = services.check_in_booking(
+        appointment = check_in.check_in_booking(
             office=queue_office, code=b.code, confirmed_nik=b.nik, officer=desk
         )
     with clock.frozen_at(AT_9_10 + dt.timedelta(minutes=25)):
         walk_in(queue_office, desk, serial=2)
-        first = services.call_next_ticket(counter=counter(queue_office, 1), officer=officer)
+        first = counter_actions.call_next_ticket(counter=counter(queue_office, 1), officer=officer)
     assert first.lane.kind == "priority"
-    services.park_ticket(counter=counter(queue_office, 1), officer=officer)
+    counter_actions.park_ticket(counter=counter(queue_office, 1), officer=officer)
     with clock.frozen_at(AT_9_10 + dt.timedelta(minutes=41)):
-        services.return_ticket(office=queue_office, ticket_id=first.pk, officer=desk)
+        counter_actions.return_ticket(office=queue_office, ticket_id=first.pk, officer=desk)
         walk_in(queue_office, desk, serial=3)
         # the appointment has waited 41 minutes (> 30): it goes before both priority tickets
-        second = services.call_next_ticket(counter=counter(queue_office, 1), officer=officer)
+        second = counter_actions.call_next_ticket(counter=counter(queue_office, 1), officer=officer)
     assert second.pk == appointment.pk
 
 
 def test_counters_serve_only_their_lanes(queue_office, desk, officer, now):
     """A counter limited to appointments does not call a priority ticket."""
-    services.save_counter(
+    office_setup.save_counter(
         office=queue_office, number=5, stage_codes=["document_check"], lane_kinds=["appointment"]
     )
     walk_in(queue_office, desk)
-    with pytest.raises(services.NobodyWaiting):
-        services.call_next_ticket(counter=counter(queue_office, 5), officer=officer)
+    with pytest.raises(errors.NobodyWaiting):
+        counter_actions.call_next_ticket(counter=counter(queue_office, 5), officer=officer)
 
 
 def test_emergency_tickets_need_a_supervisor_or_hotline(queue_office, desk, supervisor, now):
     """The desk cannot issue an emergency ticket; a supervisor can (D001)."""
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         walk_in(queue_office, desk, kind="emergency")
     assert walk_in(queue_office, supervisor, kind="emergency").display == "D001"
 
 
 def test_unclaimed_priority_places_move_at_the_configured_time(queue_office, desk, now):
     """From 12:00, the priority places left today move to the lost/damaged channel."""
-    with pytest.raises(services.PriorityReleaseNotConfigured):
-        services.release_unclaimed_priority(office=queue_office, officer=desk)
+    with pytest.raises(errors.PriorityReleaseNotConfigured):
+        walk_ins.release_unclaimed_priority(office=queue_office, officer=desk)
     QueueSettings.objects.filter(office=queue_office).update(
         priority_release_at=dt.time(12, 0),
         priority_release_to=Channel.objects.get(office=queue_office, code="lost-damaged"),
     )
     walk_in(queue_office, desk)  # one priority place used
-    with pytest.raises(services.PriorityReleaseTooEarly, match="12:00"):
-        services.release_unclaimed_priority(office=queue_office, officer=desk)
+    with pytest.raises(errors.PriorityReleaseTooEarly, match="12:00"):
+        walk_ins.release_unclaimed_priority(office=queue_office, officer=desk)
     with clock.frozen_at(now.replace(hour=12)):
-        assert services.release_unclaimed_priority(office=queue_office, officer=desk) == 19
-        assert services.release_unclaimed_priority(office=queue_office, officer=desk) == 0
-        with pytest.raises(services.PriorityQuotaExhausted):
+        assert walk_ins.release_unclaimed_priority(office=queue_office, officer=desk) == 19
+        assert walk_ins.release_unclaimed_priority(office=queue_office, officer=desk) == 0
+        with pytest.raises(errors.PriorityQuotaExhausted):
             walk_in(queue_office, desk, serial=2)
     priority = CapacitySlot.objects.get(channel__code="priority", date=now.date())
     lost = CapacitySlot.objects.get(channel__code="lost-damaged", date=now.date())
@@ -527,24 +532,24 @@ def test_lost_passport_examination_is_booked_and_approved(queue_office, desk, of
     WeekdayCapacity.objects.filter(channel__code="lost-damaged").update(capacity=1)
     walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
     for day in (now.date(), dt.date(2026, 11, 30), dt.date(2026, 12, 31)):  # today, past, closed
-        with pytest.raises(services.BapDateInvalid):
-            services.schedule_bap(counter=c1, officer=officer, day=day)
-    with pytest.raises(services.BapDateTooFar):  # beyond the BAP channel's horizon (60 days)
-        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2027, 2, 1))
-    case = services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
+        with pytest.raises(errors.BapDateInvalid):
+            queue_issuance.schedule_bap(counter=c1, officer=officer, day=day)
+    with pytest.raises(errors.BapDateTooFar):  # beyond the BAP channel's horizon (60 days)
+        queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2027, 2, 1))
+    case = queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
     case.slot.refresh_from_db()
     assert case.slot.channel.kind == "bap"
     assert case.slot.date == dt.date(2026, 12, 3) and case.slot.used == 1
-    with pytest.raises(services.BapAlreadyScheduled, match="03-12-2026"):
-        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 4))
-    with pytest.raises(services.BapNotDue):
-        services.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
+    with pytest.raises(errors.BapAlreadyScheduled, match="03-12-2026"):
+        queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 4))
+    with pytest.raises(errors.BapNotDue):
+        queue_issuance.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
     with clock.frozen_at(AT_9_10):
-        approved = services.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
-        with pytest.raises(services.TicketStateInvalid):
-            services.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
+        approved = queue_issuance.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
+        with pytest.raises(errors.TicketStateInvalid):
+            queue_issuance.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
     assert approved.photo_date == dt.date(2026, 12, 8)  # Fri 4, Mon 7, Tue 8
     assert BapCase.objects.get().status == "approved"
     assert AuditEvent.objects.filter(action__in=["bap.scheduled", "bap.approved"]).count() == 2
@@ -558,10 +563,10 @@ def test_photo_date_skips_holidays_and_office_closures(queue_office, desk, offic
     Closure.objects.create(office=queue_office, date=dt.date(2026, 12, 28), reason="Rapat kerja")
     walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    case = services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 23))
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    case = queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 23))
     with clock.frozen_at(dt.datetime(2026, 12, 23, 10, 0, tzinfo=WIB)):
-        approved = services.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
+        approved = queue_issuance.approve_bap(office=queue_office, case_id=case.pk, officer=officer)
     assert approved.photo_date == dt.date(2027, 1, 4)
 
 
@@ -570,19 +575,19 @@ def test_bap_needs_a_lost_damaged_ticket_and_a_free_place(queue_office, desk, of
     WeekdayCapacity.objects.filter(channel__code="bap").update(capacity=1)
     walk_in(queue_office, desk)
     c1, c2 = counter(queue_office, 1), counter(queue_office, 2)
-    services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.BapNotForThisTicket):
-        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
-    services.complete_ticket(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.BapNotForThisTicket):
+        queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
+    counter_actions.complete_ticket(counter=c1, officer=officer)
     for serial in (2, 3):
         walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=serial)
-    services.call_next_ticket(counter=c1, officer=officer)
-    services.call_next_ticket(counter=c2, officer=officer)
-    services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
-    with pytest.raises(services.BapQuotaExhausted):
-        services.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 3))
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    counter_actions.call_next_ticket(counter=c2, officer=officer)
+    queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
+    with pytest.raises(errors.BapQuotaExhausted):
+        queue_issuance.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 3))
     # another day of the BAP channel still has its place
-    services.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 4))
+    queue_issuance.schedule_bap(counter=c2, officer=officer, day=dt.date(2026, 12, 4))
 
 
 def test_bap_dates_do_not_use_the_walk_in_lanes_places(queue_office, desk, officer, now):
@@ -592,11 +597,11 @@ def test_bap_dates_do_not_use_the_walk_in_lanes_places(queue_office, desk, offic
     WeekdayCapacity.objects.filter(channel__code="bap").update(capacity=1)
     day = dt.date(2026, 12, 2)  # tomorrow: both channels have one place
     walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
-    with pytest.raises(services.LaneQuotaExhausted):
+    with pytest.raises(errors.LaneQuotaExhausted):
         walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1), serial=2)
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    case = services.schedule_bap(counter=c1, officer=officer, day=day)
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    case = queue_issuance.schedule_bap(counter=c1, officer=officer, day=day)
     walk_in_slot = CapacitySlot.objects.get(channel__code="lost-damaged", date=now.date())
     bap_slot = CapacitySlot.objects.get(channel__code="bap", date=day)
     assert case.slot_id == bap_slot.pk
@@ -612,9 +617,9 @@ def test_bap_without_a_bap_channel_is_refused(queue_office, desk, officer, now):
     Channel.objects.filter(office=queue_office, code="bap").update(is_active=False)
     walk_in(queue_office, desk, kind="lost_damaged", birth=dt.date(1990, 1, 1))
     c1 = counter(queue_office, 1)
-    services.call_next_ticket(counter=c1, officer=officer)
-    with pytest.raises(services.BapCapacityNotConfigured):
-        services.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
+    counter_actions.call_next_ticket(counter=c1, officer=officer)
+    with pytest.raises(errors.BapCapacityNotConfigured):
+        queue_issuance.schedule_bap(counter=c1, officer=officer, day=dt.date(2026, 12, 3))
     assert (
         not CapacitySlot.objects.filter(channel__code="lost-damaged", used__gt=0)
         .exclude(date=now.date())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from loket.core.errors import DomainError
-from loket.queue import services
+from loket.queue import counter_actions, walk_ins
 from loket.queue.models import AT_COUNTER, Counter, Ticket, TicketEvent, TicketStatus
 from tests.conftest import make_nik
 
@@ -39,7 +39,7 @@ def test_queue_state_machine(queue_office, officer, desk, supervisor, now):
         def walk_in(self, kind):
             self.serial += 1
             try:
-                ticket = services.issue_walk_in_ticket(
+                ticket = walk_ins.issue_walk_in_ticket(
                     office=office,
                     lane_kind=kind,
                     name="Walk In",
@@ -56,7 +56,7 @@ def test_queue_state_machine(queue_office, officer, desk, supervisor, now):
                 Ticket.objects.filter(status=TicketStatus.WAITING).values_list("pk", flat=True)
             )
             try:
-                ticket = services.call_next_ticket(counter=counters[number], officer=officer)
+                ticket = counter_actions.call_next_ticket(counter=counters[number], officer=officer)
             except DomainError:
                 return
             assert ticket.pk in before  # only a waiting ticket can be called
@@ -65,24 +65,24 @@ def test_queue_state_machine(queue_office, officer, desk, supervisor, now):
             number=st.sampled_from(COUNTERS),
             action=st.sampled_from(
                 [
-                    services.recall_ticket,
-                    services.start_service,
-                    services.complete_ticket,
-                    services.park_ticket,
-                    services.mark_no_show,
+                    counter_actions.recall_ticket,
+                    counter_actions.start_service,
+                    counter_actions.complete_ticket,
+                    counter_actions.park_ticket,
+                    counter_actions.mark_no_show,
                 ]
             ),
         )
         def act(self, number, action):
-            current = services.current_ticket(counters[number])
+            current = counter_actions.current_ticket(counters[number])
             try:
                 ticket = action(counter=counters[number], officer=officer)
             except DomainError:
                 return
             assert current is not None and ticket.pk == current.pk
-            assert services.current_ticket(counters[number]) is None or action in (
-                services.recall_ticket,
-                services.start_service,
+            assert counter_actions.current_ticket(counters[number]) is None or action in (
+                counter_actions.recall_ticket,
+                counter_actions.start_service,
             )
 
         @rule(
@@ -91,7 +91,7 @@ def test_queue_state_machine(queue_office, officer, desk, supervisor, now):
         )
         def transfer(self, number, stage):
             try:
-                services.transfer_ticket(
+                counter_actions.transfer_ticket(
                     counter=counters[number], officer=officer, stage_code=stage
                 )
             except DomainError:
@@ -103,7 +103,7 @@ def test_queue_state_machine(queue_office, officer, desk, supervisor, now):
                 Ticket.objects.filter(status=TicketStatus.PARKED).values_list("pk", flat=True)
             )
             if parked:
-                services.return_ticket(
+                counter_actions.return_ticket(
                     office=office, ticket_id=data.draw(st.sampled_from(parked)), officer=desk
                 )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from loket.core import clock
 from loket.offices.models import Office
-from loket.queue import services
+from loket.queue import check_in, counter_actions, errors, office_setup, walk_ins
 from loket.queue.models import BapCase, Counter, StaffRole, Ticket, TicketStatus
 from tests.conftest import make_nik
 from tests.queue.conftest import AT_9_10, make_staff
@@ -42,7 +42,7 @@ def login(client, user):
 @pytest.fixture
 def other_office(queue_office):
     office = Office.objects.create(code="PWK", name="Kantor Imigrasi Purwakarta")
-    services.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     return office
 
 
@@ -139,7 +139,7 @@ def test_walk_in_page_issues_a_priority_ticket(client, queue_office, desk, now):
 def test_counter_page_calls_and_completes(client, queue_office, desk, officer, now):
     """Call next shows the ticket with the full NIK for the counter officer; complete frees it."""
     nik = make_nik(dt.date(1950, 1, 1))
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office, lane_kind="priority", name="Pak Tua", nik=nik, officer=desk
     )
     login(client, officer)
@@ -166,10 +166,10 @@ def test_counter_page_calls_and_completes(client, queue_office, desk, officer, n
 def test_supervisor_sees_the_nik_masked_on_a_counter(client, queue_office, desk, supervisor, now):
     """Only the counter role sees the full NIK."""
     nik = make_nik(dt.date(1950, 1, 1))
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office, lane_kind="priority", name="Pak Tua", nik=nik, officer=desk
     )
-    services.call_next_ticket(counter=Counter.objects.get(number=1), officer=supervisor)
+    counter_actions.call_next_ticket(counter=Counter.objects.get(number=1), officer=supervisor)
     login(client, supervisor)
     body = client.get(reverse("queue:counter", args=["KRW", 1])).content.decode()
     assert "Pak Tua" in body and nik not in body and "3215**********01" in body
@@ -177,7 +177,7 @@ def test_supervisor_sees_the_nik_masked_on_a_counter(client, queue_office, desk,
 
 def test_park_and_return_from_the_counter_page(client, queue_office, desk, officer, now):
     """A parked ticket is listed and goes back in the queue with one click."""
-    ticket = services.issue_walk_in_ticket(
+    ticket = walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="priority",
         name="Pak",
@@ -201,7 +201,7 @@ def test_park_and_return_from_the_counter_page(client, queue_office, desk, offic
 
 def test_supervisor_page_shows_the_floor(client, queue_office, desk, supervisor, now):
     """Waiting per stage, counters and the priority quota use."""
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="priority",
         name="Pak",
@@ -220,11 +220,11 @@ def test_supervisor_page_shows_the_floor(client, queue_office, desk, supervisor,
 def test_board_shows_calls_without_personal_data(client, queue_office, desk, officer, now):
     """The board is public and shows numbers and counters only, never names or NIKs."""
     nik = make_nik(dt.date(1950, 1, 1))
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office, lane_kind="priority", name="Pak Rahasia", nik=nik, officer=desk
     )
-    services.call_next_ticket(counter=Counter.objects.get(number=2), officer=officer)
-    services.recall_ticket(counter=Counter.objects.get(number=2), officer=officer)
+    counter_actions.call_next_ticket(counter=Counter.objects.get(number=2), officer=officer)
+    counter_actions.recall_ticket(counter=Counter.objects.get(number=2), officer=officer)
     page = client.get(reverse("queue:board", args=["KRW"]))
     data = client.get(reverse("queue:board_data", args=["KRW"])).json()
     for body in (page.content.decode(), str(data)):
@@ -241,13 +241,13 @@ def test_board_shows_calls_without_personal_data(client, queue_office, desk, off
 def test_pickup_page_hands_a_passport_over(client, booking, desk, officer):
     """After the interview, the passport is listed and handed over on its ready date."""
     with clock.frozen_at(AT_9_10):
-        services.check_in_booking(
+        check_in.check_in_booking(
             office=booking.office, code=booking.code, confirmed_nik=booking.nik, officer=desk
         )
         for number in (1, 3):
             c = Counter.objects.get(number=number)
-            services.call_next_ticket(counter=c, officer=officer)
-            services.complete_ticket(counter=c, officer=officer)
+            counter_actions.call_next_ticket(counter=c, officer=officer)
+            counter_actions.complete_ticket(counter=c, officer=officer)
     login(client, desk)
     url = reverse("queue:pickup", args=["KRW"])
     assert "Pemohon 1" in client.get(url).content.decode()
@@ -311,7 +311,7 @@ def test_bap_set_at_the_counter_and_approved_on_the_bap_page(
     client, queue_office, desk, officer, now
 ):
     """The counter sets the BAP date; on that day the BAP page approves it with the photo day."""
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="lost_damaged",
         name="Hilang Paspor",
@@ -378,7 +378,7 @@ def test_kiosk_says_nothing_about_a_booking_without_its_nik(client, booking, kio
     wrong = client.post(url, {"code": booking.application_number, "nik": "3215010101900009"})
     unknown = client.post(url, {"code": "X" * 10, "nik": booking.nik})
     assert wrong.status_code == unknown.status_code == 422
-    message = str(services.KioskNoMatch.message)
+    message = str(errors.KioskNoMatch.message)
     for response in (wrong, unknown):
         html = response.content.decode()
         assert message in html and "03-12-2026" not in html
@@ -427,7 +427,7 @@ def test_board_data_costs_the_same_few_queries_however_busy(
     from loket.queue.selectors import board_state
 
     for i in range(6):
-        services.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=queue_office,
             lane_kind="emergency",
             name=f"D {i}",
@@ -435,7 +435,9 @@ def test_board_data_costs_the_same_few_queries_however_busy(
             officer=supervisor,
         )
     for number in (1, 2):
-        services.call_next_ticket(counter=Counter.objects.get(number=number), officer=officer)
+        counter_actions.call_next_ticket(
+            counter=Counter.objects.get(number=number), officer=officer
+        )
     with django_assert_max_num_queries(3):
         state = board_state(office=queue_office)
     assert len(state["calls"]) == 2
@@ -443,9 +445,9 @@ def test_board_data_costs_the_same_few_queries_however_busy(
 
 def test_no_show_is_disabled_until_the_recalls_are_made(client, queue_office, desk, officer, now):
     """ "Did not come" is shown disabled, with how many calls remain, until it is allowed."""
-    needed = services.get_queue_settings(queue_office).recalls_before_no_show
+    needed = office_setup.get_queue_settings(queue_office).recalls_before_no_show
     assert needed >= 1
-    services.issue_walk_in_ticket(
+    walk_ins.issue_walk_in_ticket(
         office=queue_office,
         lane_kind="priority",
         name="Pak Tua",
@@ -459,7 +461,7 @@ def test_no_show_is_disabled_until_the_recalls_are_made(client, queue_office, de
     no_show = body.split("Did not come (no-show)")[0].rsplit("<button", 1)[1]
     assert "disabled" in no_show and "more call" in body
     for _ in range(needed):
-        services.recall_ticket(counter=Counter.objects.get(number=1), officer=officer)
+        counter_actions.recall_ticket(counter=Counter.objects.get(number=1), officer=officer)
     body = client.get(reverse("queue:counter", args=["KRW", 1]), HTTP_HX_REQUEST="true")
     no_show = body.content.decode().split("Did not come (no-show)")[0].rsplit("<button", 1)[1]
     assert "disabled" not in no_show

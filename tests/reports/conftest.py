@@ -84,7 +84,7 @@ def book(office, online):
 def staff(office):
     """The office's supervisor: the reports of the office are theirs to see."""
     from loket.queue.models import StaffRole
-    from loket.queue.services import grant_role
+    from loket.queue.staff_roles import grant_role
 
     user = User.objects.create_user("kepala@contoh.id", "rahasia-kepala-1", is_staff=True)
     grant_role(user=user, office=office, role=StaffRole.SUPERVISOR)

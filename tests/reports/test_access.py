@@ -9,7 +9,7 @@ from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
 from loket.queue.models import StaffRole
-from loket.queue.services import grant_role
+from loket.queue.staff_roles import grant_role
 
 pytestmark = pytest.mark.django_db
 

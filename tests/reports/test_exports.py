@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from loket.core.spreadsheet import csv_cell, neutralise_cell
-from loket.outreach import services as outreach
+from loket.outreach import eazy_passport
 from loket.reports import exports, selectors
 from loket.reports.selectors import period_for
 from tests.outreach.test_requests import VISIT, csv_of, data
@@ -38,17 +38,17 @@ def test_numbers_dates_and_ordinary_text_are_left_alone():
 def hostile_visit(office):
     """An anonymous Eazy Passport request whose organisation is a formula, approved."""
     from loket.outreach.models import Team
-    from loket.queue import services as queue
+    from loket.queue import office_setup
     from loket.queue.models import StaffRole
     from tests.outreach.conftest import make_staff
 
-    queue.ensure_office_queue(office=office)
-    request = outreach.submit_outreach_request(
+    office_setup.ensure_office_queue(office=office)
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(organisation=HYPERLINK), participants_file=csv_of(20)
     )
     coordinator = make_staff("koordinator@contoh.id", office, StaffRole.OUTREACH)
     team = Team.objects.create(office=office, name="=cmd|' /C calc'!A0", size=3)
-    return outreach.approve_outreach_request(
+    return eazy_passport.approve_outreach_request(
         request=request, visit_date=VISIT, team=team, actor=coordinator
     )
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from loket.booking.models import Booking, BookingStatus
+from loket.booking.models import Booking, BookingEvent, BookingStatus
 from loket.booking.services import cancel_booking, expire_overdue_holds, reschedule_booking
 from loket.core import clock
 from loket.offices.models import CapacityOverride, Channel, Closure
@@ -169,6 +169,79 @@ def test_cancellation_just_after_midnight_counts_on_the_new_day(office, online, 
     totals = summary(selectors.outcomes(office, period_for("week", DEC)))
     assert totals["cancellation %"] == 100.0
     assert totals["expiry %"] == 0.0
+
+
+def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book):
+    """The office moving a service day (PATEN) moves its bookings, but only the applicant's
+    own move to another day is a reschedule; cancelling the day cancels its bookings."""
+    from loket.accounts.services import create_verified_account
+    from loket.booking.services import ApplicantData
+    from loket.outreach import services as outreach
+    from loket.outreach.models import ServiceDayKind
+    from loket.queue.models import StaffRole
+    from loket.queue.services import grant_role
+    from tests.conftest import make_nik
+
+    dec2 = dt.date(2026, 12, 2)
+    coordinator = book(dt.date(2026, 12, 4)).account  # any account, made a coordinator
+    grant_role(user=coordinator, office=office, role=StaffRole.OUTREACH)
+    paten = Channel.objects.get(office=office, code="paten")
+    rule = outreach.create_service_day_rule(
+        office=office,
+        channel=paten,
+        name="PATEN",
+        weekday=4,
+        valid_from=dt.date(2023, 1, 1),
+        valid_until=None,
+        location="Kecamatan Telukjambe Timur",
+        quota=10,
+        team=outreach.create_team(office=office, name="Tim A", size=4),
+        kind=ServiceDayKind.EVENT,
+    )
+    friday, next_friday = outreach.generate_occurrences(
+        rule=rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 11)
+    )
+    with clock.frozen_at(wib(DEC, 11)):
+        for n, occurrence in enumerate((friday, friday, next_friday), start=100):
+            outreach.book_service_day(
+                account=create_verified_account(
+                    email=f"warga{n}@contoh.id", password=f"rahasia-panjang-{n}"
+                ),
+                occurrence=occurrence,
+                application_type="new",
+                purpose="tourism",
+                passport_type="ordinary",
+                applicant=ApplicantData(
+                    nik=make_nik(dt.date(1980, 1, 1), serial=n),
+                    name=f"Warga {n}",
+                    birth_date=dt.date(1980, 1, 1),
+                    sex="M",
+                    phone="081234567890",
+                    domicile_regency="3215",
+                ),
+            )
+    mine = book(dt.date(2026, 12, 4), "10:00", at=wib(DEC, 10), paid=True)
+    with clock.frozen_at(wib(dec2, 9)):
+        reschedule_booking(
+            account=mine.account, code=mine.code, day=dt.date(2026, 12, 10), window_start=dt.time(9)
+        )
+        outreach.move_occurrence(
+            occurrence=friday, day=dt.date(2026, 12, 9), reason="Aula dipakai", actor=coordinator
+        )
+        outreach.cancel_occurrence(occurrence=next_friday, reason="Hujan", actor=coordinator)
+    assert Booking.objects.filter(channel=paten, date=dt.date(2026, 12, 9)).count() == 2
+    facts = BookingEvent.objects.filter(at=wib(dec2, 9)).values_list("booking__channel", "kind")
+    assert sorted(facts) == sorted(
+        [
+            (online.pk, "rescheduled"),
+            (paten.pk, "moved"),
+            (paten.pk, "moved"),
+            (paten.pk, "cancelled"),
+        ]
+    )
+    rows = rows_by(selectors.outcomes(office, period_for("week", DEC)), "date")
+    assert (rows[(dec2,)]["rescheduled"], rows[(dec2,)]["cancelled"]) == (1, 1)
+    assert rows[(DEC,)]["made"] == 5
 
 
 def test_lead_time_is_counted_in_local_days(office, online, book):

@@ -4,9 +4,8 @@ import io
 from django.core.management import call_command
 from django.db.models import F
 
-from loket.booking.models import Booking
+from loket.booking.models import Booking, BookingEvent
 from loket.capacity.models import CapacitySlot
-from loket.core.models import AuditEvent
 from loket.offices.models import Office
 from loket.queue.models import Ticket, TicketEvent
 from loket.reports import selectors
@@ -50,7 +49,7 @@ def test_generate_year_writes_a_realistic_year(db, now):
     assert purposes.rows[0][0] == "apprenticeship"
     origins = {str(k): v for k, v in selectors.origins(office, year).summary}
     assert origins["inside %"] > 60
-    assert AuditEvent.objects.filter(office=office, action="booking.cancelled").exists()
+    assert BookingEvent.objects.filter(office=office, kind="cancelled").exists()
     outcomes = {str(k): v for k, v in selectors.outcomes(office, year).summary}
     assert 2 < outcomes["cancellation %"] < 7
     lead = {str(k): v for k, v in selectors.lead_time(office, year).summary}

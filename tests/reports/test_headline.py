@@ -12,7 +12,7 @@ from loket.booking.models import Booking, BookingStatus
 from loket.booking.services import cancel_booking
 from loket.core import clock
 from loket.offices.models import CapacityOverride, Channel, ChannelKind
-from loket.outreach import services as outreach
+from loket.outreach import eazy_passport, service_days
 from loket.reports import exports, headline, selectors
 from loket.reports.selectors import period_for
 from tests.reports.conftest import pay, wib
@@ -46,22 +46,22 @@ def ledger_day(channel_id: int, day: dt.date) -> tuple[int, int]:
 
 def test_a_simpatik_day_counts_its_walk_ins_from_the_ledger(office):
     """Three people admitted on a Paspor Simpatik Saturday of three places: 3 of 3, 100%."""
-    from loket.queue import services as queue
+    from loket.queue import office_setup
     from loket.queue.models import StaffRole
     from tests.outreach.conftest import make_staff
 
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     boss = make_staff("spv@contoh.id", office, StaffRole.SUPERVISOR, StaffRole.DESK)
     saturday = dt.date(2026, 12, 5)
     channel = Channel.objects.create(
         office=office, code="simpatik", kind=ChannelKind.SIMPATIK, name="Paspor Simpatik"
     )
-    occurrence = outreach.create_one_off_day(
+    occurrence = service_days.create_one_off_day(
         office=office, channel=channel, name="Simpatik", day=saturday, location="Aula", quota=3
     )
     for n in range(3):
         with clock.frozen_at(wib(saturday, 8, n)):
-            outreach.admit_walk_in(occurrence=occurrence, name=f"Orang {n}", actor=boss)
+            service_days.admit_walk_in(occurrence=occurrence, name=f"Orang {n}", actor=boss)
     figure = selectors.capacity_use(office, period_for("week", saturday))
     row = rows_by(figure, "date", "channel")[(saturday, channel.name)]
     places, taken = ledger_day(channel.pk, saturday)
@@ -85,7 +85,7 @@ def test_an_event_channel_has_places_only_on_its_event_days(office):
 
     paten = Channel.objects.get(office=office, code="paten")
     event_day = dt.date(2026, 12, 11)
-    rule = outreach.create_service_day_rule(
+    rule = service_days.create_service_day_rule(
         office=office,
         channel=paten,
         name="PATEN Telukjambe",
@@ -95,9 +95,11 @@ def test_an_event_channel_has_places_only_on_its_event_days(office):
         location="Kantor Kecamatan",
         quota=10,
     )
-    [occurrence] = outreach.generate_occurrences(rule=rule, start=DEC, end=dt.date(2026, 12, 31))
+    [occurrence] = service_days.generate_occurrences(
+        rule=rule, start=DEC, end=dt.date(2026, 12, 31)
+    )
     account = create_verified_account(email="warga@contoh.id", password="rahasia-panjang-9")
-    outreach.book_service_day(
+    service_days.book_service_day(
         account=account,
         occurrence=occurrence,
         application_type="new",
@@ -273,15 +275,15 @@ def test_waiting_list_joins_conversions_and_show_up(office, online, book):
 def test_officers_throughput_matches_the_events(office):
     """Stages finished per officer, against a count of the finish events."""
     from loket.accounts.models import User
-    from loket.queue import services as queue
+    from loket.queue import office_setup, staff_roles
     from loket.queue.models import StaffRole
     from tests.reports.test_queue_figures import DAY, _serve, _walk_in
 
-    queue.ensure_office_queue(office=office)
-    c1 = queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    c1 = office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
     officer = User.objects.create_user("petugas@contoh.id", "rahasia-petugas-1", is_staff=True)
     for role in (StaffRole.COUNTER, StaffRole.DESK):
-        queue.grant_role(user=officer, office=office, role=role)
+        staff_roles.grant_role(user=officer, office=office, role=role)
     floor = {"office": office, "officer": officer}
     _walk_in(floor, wib(DAY, 8, 0), 1)
     _walk_in(floor, wib(DAY, 8, 5), 2)
@@ -360,21 +362,20 @@ def test_eazy_passport_show_up_counts_participants_checked_in(office):
     """20 participants listed for a visit, 3 checked in at the mobile site: show-up 15%,
     served 3 on the outreach channel, against a count of the participant rows."""
     from loket.outreach.models import Team
-    from loket.queue import bridge
-    from loket.queue import services as queue
+    from loket.queue import bridge, office_setup
     from loket.queue.models import StaffRole
     from tests.outreach.conftest import make_staff
     from tests.outreach.test_requests import VISIT, csv_of, data
 
-    queue.ensure_office_queue(office=office)
-    queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
     coordinator = make_staff("koordinator@contoh.id", office, StaffRole.OUTREACH)
     desk = make_staff("meja@contoh.id", office, StaffRole.DESK, StaffRole.SUPERVISOR)
-    request = outreach.submit_outreach_request(
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(20)
     )
     team = Team.objects.create(office=office, name="Tim A", size=2)
-    approved = outreach.approve_outreach_request(
+    approved = eazy_passport.approve_outreach_request(
         request=request, visit_date=VISIT, team=team, actor=coordinator
     )
     with clock.frozen_at(wib(VISIT, 9)):
@@ -402,15 +403,15 @@ def test_eazy_passport_show_up_counts_participants_checked_in(office):
 
 def test_a_priority_walk_in_is_served_on_the_priority_channel(office):
     """A walk-in ticket holding a priority place counts as served and taken there."""
-    from loket.queue import services as queue
+    from loket.queue import office_setup, walk_ins
     from loket.queue.models import LaneKind, StaffRole
     from tests.outreach.conftest import make_staff
 
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     desk = make_staff("meja@contoh.id", office, StaffRole.DESK)
     day = dt.date(2026, 12, 2)
     with clock.frozen_at(wib(day, 9)):
-        queue.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=office,
             lane_kind=LaneKind.PRIORITY,
             name="Mbah Sastro",

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from loket.queue import services as queue
+from loket.queue import office_setup
 from loket.reports import generator, office_model, planner
 from loket.reports.selectors import Period
 
@@ -24,10 +24,10 @@ WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 def recorded(office):
     """Karawang's counters (two for the document check, one for photo and interview, one
     for payment) and a generated November of office days."""
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     for number, codes in ((1, ["document_check"]), (2, ["document_check"]),
                           (3, ["photo_interview"]), (4, ["payment"])):  # fmt: skip
-        queue.save_counter(office=office, number=number, stage_codes=codes)
+        office_setup.save_counter(office=office, number=number, stage_codes=codes)
     generator.generate_year(office=office, year=2026, month=11, bookings=1500)
     return office
 
@@ -297,8 +297,8 @@ def test_the_api_gives_the_office_model_and_plans_on_recorded_arrivals(client, s
 def test_an_office_without_recorded_days_still_plans(client, staff, office):
     """No tickets yet: the stages and counters are the office's, service times assumed, and
     the page and the command say so instead of failing."""
-    queue.ensure_office_queue(office=office)
-    queue.save_counter(office=office, number=3, stage_codes=["photo_interview"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=3, stage_codes=["photo_interview"])
     out = io.StringIO()
     call_command("plan_capacity", "--office", "KRW", "--days", "2", stdout=out)
     assert "Foto dan wawancara: 1 counter(s), too few services: 5 min assumed" in out.getvalue()
@@ -319,7 +319,7 @@ def test_an_office_without_recorded_days_still_plans(client, staff, office):
     ],
 )
 def test_odd_planner_input_is_answered_not_failed(client, staff, office, query):
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     client.force_login(staff)
     assert client.get("/reports/planner/", query).status_code == 200
     posted = client.post(

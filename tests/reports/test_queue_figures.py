@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from loket.accounts.models import User
 from loket.accounts.services import issue_token
 from loket.core import clock
-from loket.outreach import services as outreach
-from loket.queue import services as queue
+from loket.outreach import hotline, service_days
+from loket.queue import counter_actions, office_setup, staff_roles, walk_ins
 from loket.queue.models import LaneKind, StaffRole, Stage
 from loket.reports import exports, queue_figures, selectors
 from loket.reports.models import QueueMonthSummary, ReportSettings
@@ -27,20 +27,20 @@ NEXT = dt.date(2026, 12, 3)
 def floor(office):
     """The demo office's stages and lanes, counters 1 (document check) and 2 (photo), and a
     supervisor who runs the floor."""
-    queue.ensure_office_queue(office=office)
-    c1 = queue.save_counter(office=office, number=1, stage_codes=["document_check"])
-    c2 = queue.save_counter(office=office, number=2, stage_codes=["photo_interview"])
+    office_setup.ensure_office_queue(office=office)
+    c1 = office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
+    c2 = office_setup.save_counter(office=office, number=2, stage_codes=["photo_interview"])
     boss = User.objects.create_user("spv@contoh.id", "rahasia-spv-2026", is_staff=True)
     boss.email_verified_at = boss.date_joined
     boss.save()
     for role in (StaffRole.SUPERVISOR, StaffRole.COUNTER, StaffRole.DESK):
-        queue.grant_role(user=boss, office=office, role=role)
+        staff_roles.grant_role(user=boss, office=office, role=role)
     return {"office": office, "c1": c1, "c2": c2, "officer": boss}
 
 
 def _walk_in(floor, when: dt.datetime, n: int):
     with clock.frozen_at(when):
-        return queue.issue_walk_in_ticket(
+        return walk_ins.issue_walk_in_ticket(
             office=floor["office"],
             lane_kind=LaneKind.LOST_DAMAGED,
             name=f"Orang {n}",
@@ -55,8 +55,8 @@ def _at(when: dt.datetime, action, **kwargs):
 
 
 def _serve(floor, counter, called: dt.datetime, finished: dt.datetime):
-    _at(called, queue.call_next_ticket, counter=counter, officer=floor["officer"])
-    _at(finished, queue.complete_ticket, counter=counter, officer=floor["officer"])
+    _at(called, counter_actions.call_next_ticket, counter=counter, officer=floor["officer"])
+    _at(finished, counter_actions.complete_ticket, counter=counter, officer=floor["officer"])
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_emergency_cases_and_decisions(floor):
     def record(n, reason, when):
         return _at(
             when,
-            outreach.record_emergency_case,
+            hotline.record_emergency_case,
             office=office,
             actor=boss,
             caller_name=f"Penelepon {n}",
@@ -218,13 +218,13 @@ def test_emergency_cases_and_decisions(floor):
     record(3, "newborn", wib(DAY, 11))
     _at(
         wib(DAY, 11),
-        outreach.approve_emergency_case,
+        hotline.approve_emergency_case,
         case=a,
         actor=boss,
         service_date=NEXT,
         reason="Surat rumah sakit lengkap",
     )
-    _at(wib(DAY, 14), outreach.reject_emergency_case, case=b, actor=boss, reason="Tidak mendesak")
+    _at(wib(DAY, 14), hotline.reject_emergency_case, case=b, actor=boss, reason="Tidak mendesak")
     figure = selectors.get_figure("emergency_cases", office, period_for("month", DAY))
     medical, newborn = figure.rows
     assert medical[1:] == [2, 1, 1, 0, 0, 50.0, 3.0]  # decided after 2 and 4 hours
@@ -265,7 +265,7 @@ def test_the_api_gives_the_queue_figures(day_served, client):
 def test_priority_quota_use(floor):
     """An elderly walk-in takes one of the day's 20 priority places."""
     with clock.frozen_at(wib(DAY, 9)):
-        queue.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=floor["office"],
             lane_kind=LaneKind.PRIORITY,
             name="Mbah Sastro",
@@ -286,7 +286,7 @@ def test_service_day_output(floor):
     channel = Channel.objects.create(
         office=office, code="simpatik", kind=ChannelKind.SIMPATIK, name="Paspor Simpatik"
     )
-    occurrence = outreach.create_one_off_day(
+    occurrence = service_days.create_one_off_day(
         office=office,
         channel=channel,
         name="Simpatik Desember",
@@ -298,7 +298,7 @@ def test_service_day_output(floor):
     for n in (1, 2):
         _at(
             wib(saturday, 8, n),
-            outreach.admit_walk_in,
+            service_days.admit_walk_in,
             occurrence=occurrence,
             name=f"Orang {n}",
             actor=floor["officer"],
@@ -316,26 +316,26 @@ def test_share_within_the_target_per_stage_and_for_the_whole_visit(floor):
     from django.db import connection
 
     office = floor["office"]
-    c3 = queue.save_counter(office=office, number=3, stage_codes=["payment"])
+    c3 = office_setup.save_counter(office=office, number=3, stage_codes=["payment"])
     ReportSettings.objects.create(office=office, target_wait_minutes=30)
     c1, c2, officer = floor["c1"], floor["c2"], floor["officer"]
     for n, minute in ((1, 0), (2, 1), (3, 2)):
         _walk_in(floor, wib(DAY, 8, minute), n)
     steps = [
-        (8, 5, queue.call_next_ticket, c1),
-        (8, 8, queue.complete_ticket, c1),
-        (8, 9, queue.call_next_ticket, c1),
-        (8, 10, queue.call_next_ticket, c2),
-        (8, 12, queue.complete_ticket, c1),
-        (8, 13, queue.call_next_ticket, c1),
-        (8, 15, queue.complete_ticket, c2),
-        (8, 16, queue.complete_ticket, c1),
-        (8, 20, queue.call_next_ticket, c3),
-        (8, 22, queue.complete_ticket, c3),
-        (8, 50, queue.call_next_ticket, c2),
-        (8, 55, queue.complete_ticket, c2),
-        (9, 0, queue.call_next_ticket, c3),
-        (9, 2, queue.complete_ticket, c3),
+        (8, 5, counter_actions.call_next_ticket, c1),
+        (8, 8, counter_actions.complete_ticket, c1),
+        (8, 9, counter_actions.call_next_ticket, c1),
+        (8, 10, counter_actions.call_next_ticket, c2),
+        (8, 12, counter_actions.complete_ticket, c1),
+        (8, 13, counter_actions.call_next_ticket, c1),
+        (8, 15, counter_actions.complete_ticket, c2),
+        (8, 16, counter_actions.complete_ticket, c1),
+        (8, 20, counter_actions.call_next_ticket, c3),
+        (8, 22, counter_actions.complete_ticket, c3),
+        (8, 50, counter_actions.call_next_ticket, c2),
+        (8, 55, counter_actions.complete_ticket, c2),
+        (9, 0, counter_actions.call_next_ticket, c3),
+        (9, 2, counter_actions.complete_ticket, c3),
     ]
     for hour, minute, action, counter in steps:
         _at(wib(DAY, hour, minute), action, counter=counter, officer=officer)

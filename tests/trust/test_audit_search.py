@@ -9,7 +9,7 @@ from django.urls import reverse
 from loket.core import audit, clock
 from loket.core.masking import MaskingFilter, mask_text
 from loket.offices.models import Office
-from loket.queue import services as queue_services
+from loket.queue import staff_roles
 from loket.queue.models import StaffRole
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def _staff(email, office, role):
     user = get_user_model().objects.create_user(
         email, "rahasia-staf-123", is_staff=True, email_verified_at=clock.now()
     )
-    queue_services.grant_role(user=user, office=office, role=role)
+    staff_roles.grant_role(user=user, office=office, role=role)
     return user
 
 

@@ -22,7 +22,7 @@ from config.api import api
 from loket.accounts.services import issue_token
 from loket.core import clock
 from loket.offices.models import Office
-from loket.queue import services as queue_services
+from loket.queue import office_setup, staff_roles
 from loket.queue.models import StaffRole
 
 pytestmark = pytest.mark.django_db
@@ -301,8 +301,8 @@ def principals(office, settings):
     from loket.accounts.services import create_verified_account
 
     User = get_user_model()
-    queue_services.ensure_office_queue(office=office)
-    queue_services.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
     other = Office.objects.create(code="BDG", name="Kantor Imigrasi Bandung")
     users = {"anonymous": None}
     users["applicant"] = create_verified_account(email="warga@contoh.id", password="rahasia-1234")
@@ -312,12 +312,12 @@ def principals(office, settings):
         "lain@contoh.id", STAFF_PASSWORD, is_staff=True, **verified
     )
     for role in ROLES:
-        queue_services.grant_role(user=users["other_office"], office=other, role=role)
+        staff_roles.grant_role(user=users["other_office"], office=other, role=role)
     for role in ROLES:
         user = User.objects.create_user(
             f"{role}@contoh.id", STAFF_PASSWORD, is_staff=True, **verified
         )
-        queue_services.grant_role(user=user, office=office, role=role)
+        staff_roles.grant_role(user=user, office=office, role=role)
         users[role] = user
     return users
 

@@ -6,7 +6,8 @@ import logging
 from django.urls import reverse
 
 from loket.core.masking import MaskingFilter, mask_log_text
-from loket.outreach import services as outreach
+from loket.outreach import eazy_passport
+from loket.outreach import hotline as outreach_hotline
 from loket.queue.models import StaffRole
 from tests.outreach.conftest import make_staff
 from tests.outreach.test_requests import csv_of, data
@@ -54,7 +55,7 @@ def test_the_sms_logging_sender_writes_no_number(caplog):
 
 def test_the_participant_list_shows_masked_niks(client, office):
     """The coordinator's page of an Eazy Passport request lists names with masked NIKs."""
-    request = outreach.submit_outreach_request(
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(25)
     )
     nik = request.participants.order_by("row_number")[0].nik
@@ -68,7 +69,7 @@ def test_hotline_list_shows_no_nik_or_phone_and_the_case_page_does_for_its_roles
     """The recent-cases list names the applicant only; the case page, for the hotline officer
     and the supervisor who decide on it, shows the NIK and the caller's phone."""
     hotline = make_staff("hotline@contoh.id", office, StaffRole.HOTLINE)
-    case = outreach.record_emergency_case(
+    case = outreach_hotline.record_emergency_case(
         office=office,
         actor=hotline,
         caller_name="Ibu Sari",
@@ -91,22 +92,22 @@ def test_the_admin_shows_masked_niks_and_phones(client, office, now):
     masked, the KK or letter number of a passport's collector not shown."""
     from django.contrib.auth import get_user_model
 
-    from loket.queue import services as queue
+    from loket.queue import office_setup, walk_ins
     from loket.queue.models import LaneKind
 
-    queue.ensure_office_queue(office=office)
-    queue.save_counter(office=office, number=1, stage_codes=["document_check"])
+    office_setup.ensure_office_queue(office=office)
+    office_setup.save_counter(office=office, number=1, stage_codes=["document_check"])
     boss = make_staff(
         "spv@contoh.id", office, StaffRole.SUPERVISOR, StaffRole.DESK, StaffRole.HOTLINE
     )
-    ticket = queue.issue_walk_in_ticket(
+    ticket = walk_ins.issue_walk_in_ticket(
         office=office,
         lane_kind=LaneKind.LOST_DAMAGED,
         name="Orang Hilang",
         nik="3215011205900007",
         officer=boss,
     )
-    case = outreach.record_emergency_case(
+    case = outreach_hotline.record_emergency_case(
         office=office,
         actor=boss,
         caller_name="Ibu Sari",
@@ -116,7 +117,7 @@ def test_the_admin_shows_masked_niks_and_phones(client, office, now):
         domicile_regency="3215",
         reason="medical_abroad",
     )
-    request = outreach.submit_outreach_request(
+    request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(25)
     )
     nik = request.participants.order_by("row_number")[0].nik

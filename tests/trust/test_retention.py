@@ -20,15 +20,15 @@ from loket.core.personal_data import ANONYMISED_NAME, KINDS, anonymise_closed_ca
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import deliver_due_messages
 from loket.offices.models import CapacityOverride, Channel, ChannelKind
-from loket.outreach import services as outreach
+from loket.outreach import eazy_passport, hotline, planning, service_days
 from loket.outreach.models import (
     EmergencyCase,
     OutreachParticipant,
     OutreachRequest,
     WalkInAdmission,
 )
-from loket.queue import bridge
-from loket.queue import services as queue
+from loket.queue import bridge, check_in, counter_actions, office_setup, walk_ins
+from loket.queue import issuance as queue_issuance
 from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
 from loket.release import services as fair_release
 from loket.release.models import FairRelease, WaitingEntry
@@ -90,9 +90,9 @@ def month(office, online, account, other_account):
     - A Paspor Simpatik Saturday with two walk-ins.
     - The outbox's messages sent.
     """
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     for number, stage in [(1, "document_check"), (2, "photo_interview"), (3, "payment")]:
-        queue.save_counter(office=office, number=number, stage_codes=[stage])
+        office_setup.save_counter(office=office, number=number, stage_codes=[stage])
     boss = make_staff(
         "boss@contoh.id",
         office,
@@ -102,7 +102,7 @@ def month(office, online, account, other_account):
         StaffRole.HOTLINE,
         StaffRole.OUTREACH,
     )
-    team = outreach.create_team(office=office, name="Tim A", size=2)
+    team = planning.create_team(office=office, name="Tim A", size=2)
 
     with at(DEFAULT_NOW.date()):
         budi = pay(
@@ -143,7 +143,7 @@ def month(office, online, account, other_account):
         )
 
         def call(n, name):
-            return outreach.record_emergency_case(
+            return hotline.record_emergency_case(
                 office=office,
                 actor=boss,
                 caller_name=f"Penelepon {name}",
@@ -156,31 +156,33 @@ def month(office, online, account, other_account):
             )
 
         first, second, _waiting = call(1, "Satu"), call(2, "Dua"), call(3, "Tiga")
-        outreach.approve_emergency_case(
+        hotline.approve_emergency_case(
             case=first,
             actor=boss,
             service_date=dt.date(2026, 12, 2),
             reason="Penelepon Satu mengirim surat rumah sakit, 081298765432",
         )
-        outreach.reject_emergency_case(case=second, actor=boss, reason="Tidak mendesak")
+        hotline.reject_emergency_case(case=second, actor=boss, reason="Tidak mendesak")
 
-        request = outreach.submit_outreach_request(
+        request = eazy_passport.submit_outreach_request(
             office=office, data=data(), participants_file=csv_of(25)
         )
         deliver_due_messages(limit=100)
 
     with at(THURSDAY, 9, 10):
-        ticket = queue.check_in_booking(
+        ticket = check_in.check_in_booking(
             office=office, code=budi.code, confirmed_nik=budi.nik, officer=boss
         )
     for minute, number in [(20, 1), (35, 2), (50, 3)]:
         serve(office, boss, minute, number)
     # Budi's place ended when he was served: his NIK may now join the visit (one live place).
     with at(THURSDAY, 9, 51):
-        outreach.approve_outreach_request(request=request, visit_date=VISIT, team=team, actor=boss)
+        eazy_passport.approve_outreach_request(
+            request=request, visit_date=VISIT, team=team, actor=boss
+        )
         deliver_due_messages(limit=100)
     with at(THURSDAY, 9, 52):
-        queue.issue_walk_in_ticket(
+        walk_ins.issue_walk_in_ticket(
             office=office,
             lane_kind=LaneKind.PRIORITY,
             name="Mbah Sastro",
@@ -191,7 +193,7 @@ def month(office, online, account, other_account):
     serve(office, boss, 55, 1)
     issuance = Issuance.objects.get(ticket=ticket)
     with at(dt.date(2026, 12, 9), 10):
-        queue.record_pickup(
+        queue_issuance.record_pickup(
             office=office,
             issuance_id=issuance.pk,
             picked_up_by="family",
@@ -203,7 +205,7 @@ def month(office, online, account, other_account):
     simpatik = Channel.objects.create(
         office=office, code="simpatik", kind=ChannelKind.SIMPATIK, name="Paspor Simpatik"
     )
-    occurrence = outreach.create_one_off_day(
+    occurrence = service_days.create_one_off_day(
         office=office,
         channel=simpatik,
         name="Simpatik Desember",
@@ -214,7 +216,7 @@ def month(office, online, account, other_account):
     )
     for n in (1, 2):
         with at(SATURDAY, 8, n):
-            outreach.admit_walk_in(occurrence=occurrence, name=f"Tamu Simpatik {n}", actor=boss)
+            service_days.admit_walk_in(occurrence=occurrence, name=f"Tamu Simpatik {n}", actor=boss)
 
     participant = OutreachParticipant.objects.filter(request=request).order_by("row_number")[0]
     assert participant.nik == BUDI_NIK
@@ -235,8 +237,8 @@ def month(office, online, account, other_account):
 def serve(office, officer, minute: int, number: int):
     with at(THURSDAY, 9, minute):
         counter = Counter.objects.get(office=office, number=number)
-        queue.call_next_ticket(counter=counter, officer=officer)
-        queue.complete_ticket(counter=counter, officer=officer)
+        counter_actions.call_next_ticket(counter=counter, officer=officer)
+        counter_actions.complete_ticket(counter=counter, officer=officer)
 
 
 def report_figures(office) -> str:
@@ -397,7 +399,7 @@ def test_the_download_holds_tickets_pickups_lists_cases_and_waiting_list(
 
     boss = Counter.objects.get(number=1).office.staff_memberships.first().user
     with at(DECEMBER):
-        outreach.record_emergency_case(
+        hotline.record_emergency_case(
             office=month["office"],
             actor=boss,
             caller_name="Ibu Budi",
@@ -443,7 +445,7 @@ def test_open_cases_are_kept_even_with_no_retention_at_all(month):
     until its last preferred date has passed; an emergency call waiting for a decision and a
     booking still open keep theirs."""
     with at(DEFAULT_NOW.date()):
-        pending = outreach.submit_outreach_request(
+        pending = eazy_passport.submit_outreach_request(
             office=month["office"], data=data(), participants_file=csv_of(25)
         )
     with at(DECEMBER):

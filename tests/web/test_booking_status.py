@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from loket.booking.services import cancel_booking, expire_overdue_holds
 from loket.core import clock
-from loket.queue import services as queue
+from loket.queue import check_in, errors, office_setup
 from tests.queue.conftest import make_staff
 from tests.web.conftest import APPOINTMENT
 
@@ -52,7 +52,7 @@ def test_an_expired_booking_says_expired(web, held, now):
 
 @pytest.fixture
 def desk_user(office):
-    queue.ensure_office_queue(office=office)
+    office_setup.ensure_office_queue(office=office)
     return make_staff(office, "meja@contoh.id", "desk")
 
 
@@ -68,8 +68,8 @@ def test_the_desk_refuses_a_cancelled_booking_with_a_clear_message(
         html = page.content.decode()
         assert "was cancelled" in html and "no longer valid" in html
         assert 'name="nik"' not in html
-        with pytest.raises(queue.BookingCancelled):
-            queue.check_in_booking(
+        with pytest.raises(errors.BookingCancelled):
+            check_in.check_in_booking(
                 office=confirmed.office,
                 code=confirmed.application_number,
                 confirmed_nik=confirmed.nik,
@@ -83,7 +83,7 @@ def test_the_desk_refuses_an_expired_booking(client, held, desk_user, now):
     client.force_login(desk_user)
     html = client.get(reverse("queue:desk", args=["KRW"]), {"code": held.code}).content.decode()
     assert "expired" in html and "no longer valid" in html
-    with pytest.raises(queue.BookingExpired):
-        queue.check_in_booking(
+    with pytest.raises(errors.BookingExpired):
+        check_in.check_in_booking(
             office=held.office, code=held.code, confirmed_nik=held.nik, officer=desk_user
         )

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from loket.core import clock
 from loket.core.errors import DomainError
 from loket.outreach.models import ServiceDayRule
-from loket.outreach.services import generate_occurrences
+from loket.outreach.service_days import generate_occurrences
 
 
 class Command(BaseCommand):
