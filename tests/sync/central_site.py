@@ -135,8 +135,8 @@ def desk_day(day_iso: str, bookings: list[dict], walk_ins: int) -> None:
     """An office node's desk working through the morning, one visit at a time: it prints each
     committed ticket (the test kills it part way)."""
     from loket.accounts.models import User
-    from loket.queue import services as queue
     from loket.queue.models import LaneKind
+    from tests.sync import office_day as queue
 
     day = dt.date.fromisoformat(day_iso)
     office = Office.objects.get(code="KRW")
@@ -171,9 +171,9 @@ def busy_hour(day_iso: str, bookings: list[dict], walk_ins: int) -> dict:
     import time as _time
 
     from loket.accounts.models import User
-    from loket.queue import services as queue
     from loket.queue.models import Counter, LaneKind
     from loket.sync.models import NodeChange
+    from tests.sync import office_day as queue
 
     day = dt.date.fromisoformat(day_iso)
     office = Office.objects.get(code="KRW")
@@ -234,8 +234,8 @@ def timed_check_ins(day_iso: str, bookings: list[dict]) -> dict:
     import time as _time
 
     from loket.accounts.models import User
-    from loket.queue import services as queue
     from loket.sync.client import sync_once
+    from tests.sync import office_day as queue
 
     day = dt.date.fromisoformat(day_iso)
     office = Office.objects.get(code="KRW")

@@ -10,11 +10,11 @@ from django.template import Context, Template
 from loket.booking.models import BookingStatus
 from loket.core import clock
 from loket.queue import demo as queue_demo
-from loket.queue import services as queue
 from loket.queue.models import Ticket
 from loket.sync.apply import apply_central_items
 from loket.sync.models import AppliedChange, CentralChange, NodeState, SyncFlag
 from tests.helpers import WEDNESDAY, at, book, pay, person
+from tests.sync import office_day as queue
 
 KEY = "kunci-uji-karawang-0123456789"
 

@@ -19,12 +19,12 @@ from loket.booking.models import Booking, BookingStatus
 from loket.capacity.integrity import find_drift
 from loket.core import clock
 from loket.offices.models import Office
-from loket.queue import services as queue
 from loket.queue.models import Counter, LaneKind, Ticket
 from loket.sync import client as node
 from loket.sync.models import NodeChange, NodeState, SyncFlag
 from tests.conftest import WIB
 from tests.sync import central_site
+from tests.sync import office_day as queue
 from tests.sync.link import OFFICE_KEY, CentralSite, recreate_database
 
 pytestmark = pytest.mark.skipif(
