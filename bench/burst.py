@@ -166,7 +166,7 @@ def prepare_here(*, clients: int, places: int) -> dict:
 
     from bench.prepare import prepare_day
     from loket.accounts.services import create_verified_account, issue_token
-    from loket.offices import demo
+    from loket.demo import office as demo
 
     demo.load_office()
     day = prepare_day(places=places)

@@ -137,7 +137,7 @@ def prepare(*, accounts: int, places: int) -> tuple[BenchDay, list[str]]:
     """
     from django.core.management import call_command
 
-    from loket.offices import demo
+    from loket.demo import office as demo
 
     call_command("migrate", verbosity=0, interactive=False)
     demo.load_office()

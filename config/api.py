@@ -14,6 +14,7 @@ from loket.accounts.api import router as auth_router
 from loket.booking.api import applicants_router, payments_router
 from loket.booking.api import router as bookings_router
 from loket.booking.schemas import ErrorOut
+from loket.capacity.api import router as availability_router
 from loket.core.api import router as me_router
 from loket.core.errors import DomainError
 from loket.core.json_body import PayloadTooLarge, parse_json_body
@@ -218,6 +219,7 @@ def http_error(request, exc: HttpError):
 
 api.add_router("/auth", auth_router)
 api.add_router("/offices", offices_router)
+api.add_router("/offices", availability_router)
 api.add_router("/applicants", applicants_router)
 api.add_router("/applicants", applicant_removal_router)
 api.add_router("/bookings", bookings_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "loket.waitlist",
     "loket.release",
     "loket.web",
+    "loket.demo",
     "loket.sync",
 ]
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from loket.accounts.services import create_verified_account, issue_token
 from loket.core import clock
-from loket.offices import demo
+from loket.demo import office as demo
 from loket.offices.models import Channel
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")

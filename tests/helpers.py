@@ -4,11 +4,11 @@ import datetime as dt
 import json
 
 from loket.booking.models import ACTIVE_STATUSES, Booking
+from loket.booking.payments import sign_payment_notice
 from loket.booking.services import (
     ApplicantData,
     book_appointment,
     record_payment,
-    sign_payment_notice,
 )
 from loket.capacity.models import CapacitySlot
 from loket.core import clock

@@ -5,7 +5,7 @@ from ninja import Header, Router, Status
 
 from loket.accounts import services as accounts
 from loket.accounts.api import RateLimit
-from loket.booking import config_cache, services
+from loket.booking import config_cache, proofs, services
 from loket.booking.models import Booking, BookingStatus
 from loket.booking.schemas import (
     ApplicantIn,
@@ -62,7 +62,7 @@ def booking_out(booking: Booking) -> dict:
         "paid_at": booking.paid_at,
         "application_number": booking.application_number,
         # The proof only while it is one: a cancelled or past booking has no QR code.
-        "qr": services.qr_payload(booking)
+        "qr": proofs.qr_payload(booking)
         if booking.application_number
         and booking.status in (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
         else None,

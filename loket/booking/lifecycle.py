@@ -93,6 +93,15 @@ def booking_event(
     )
 
 
+def snapshot(booking: Booking) -> dict:
+    """What the audit trail keeps of a booking before and after a change."""
+    return {
+        "status": booking.status,
+        "date": booking.date.isoformat(),
+        "window": booking.window_start.strftime("%H:%M"),
+    }
+
+
 def change_status(booking: Booking, *, to: str, from_status: str | None = None, **fields) -> bool:
     """Move `booking` to `to` if its stored status may (see TRANSITIONS; only from
     `from_status` when given): one conditional UPDATE that also writes `fields`. False: the

@@ -18,6 +18,7 @@ row and the same answer: idempotent. Refunds due are listed per office by
 """
 
 import datetime as dt
+import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -36,11 +37,32 @@ from loket.booking.models import (
     Payment,
     PaymentOutcome,
 )
+from loket.booking.proofs import qr_payload
 from loket.capacity import services as ledger
 from loket.core import audit, clock
 from loket.core.errors import DomainError, InvalidInput, NotFound
 from loket.notifications import texts
 from loket.notifications.services import enqueue_message
+
+
+class PaymentRejected(DomainError, code="payment_rejected", status=400):
+    message = _("The payment notice is refused.")
+
+
+class SignatureInvalid(PaymentRejected, code="signature_invalid", status=401):
+    message = _("The signature of the payment notice is wrong.")
+
+
+class BillingCodeUnknown(PaymentRejected, code="billing_code_unknown", status=404):
+    message = _("No booking has this billing code.")
+
+
+class BillingCodeExpired(PaymentRejected, code="billing_code_expired", status=409):
+    message = _("The payment deadline of this billing code has passed.")
+
+
+class AmountMismatch(PaymentRejected, code="amount_mismatch", status=409):
+    message = _("The amount paid differs from the amount billed.")
 
 
 class ReferenceConflict(DomainError, code="payment_reference_conflict", status=409):
@@ -63,10 +85,13 @@ class Notice:
     reference: str
 
 
+def sign_payment_notice(body: bytes) -> str:
+    """The gateway's signature of a notice's raw body (HMAC-SHA256 with PAYMENT_SECRET)."""
+    return hmac.new(settings.PAYMENT_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
 def parse_notice(body: bytes, signature: str) -> Notice:
     """Check the HMAC signature over the raw body, then read the notice's fields."""
-    from loket.booking.services import SignatureInvalid, sign_payment_notice
-
     expected = sign_payment_notice(body)
     if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
         raise SignatureInvalid()
@@ -98,8 +123,6 @@ def receive_payment_notice(*, body: bytes, signature: str) -> Payment:
     its ledger slot by the conditional UPDATE. Raises only for a notice that is not authentic
     or not well formed, an unknown billing code, or a reference recorded for another payment.
     """
-    from loket.booking.services import BillingCodeUnknown
-
     notice = parse_notice(body, signature)
     booking_id = (
         Booking.objects.filter(billing_code=notice.billing_code)
@@ -198,9 +221,7 @@ def _confirm_expired_hold(booking: Booking, notice: Notice) -> tuple[str, str]:
 
 
 def _confirm(booking: Booking, notice: Notice, *, from_status: str) -> None:
-    from loket.booking.services import _snapshot, qr_payload
-
-    before = _snapshot(booking)
+    before = lifecycle.snapshot(booking)
     number = numbers.issue_application_number(office=booking.office)
     if not lifecycle.change_status(
         booking,
@@ -216,7 +237,7 @@ def _confirm(booking: Booking, notice: Notice, *, from_status: str) -> None:
         actor_label="gateway",
         office=booking.office,
         before=before,
-        after=_snapshot(booking),
+        after=lifecycle.snapshot(booking),
     )
     enqueue_message(
         dedupe_key=f"booking-paid:{booking.code}",

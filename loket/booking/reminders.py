@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from loket.booking.models import Booking, BookingStatus
-from loket.booking.services import qr_payload as booking_qr_payload
+from loket.booking.proofs import qr_payload as booking_qr_payload
 from loket.core import clock
 from loket.notifications import texts
 from loket.notifications.models import OutboxMessage

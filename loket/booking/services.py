@@ -5,12 +5,9 @@ Lock order, everywhere: the booking row (if any), then ledger slots in ascending
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +24,7 @@ from loket.booking.models import (
     IdempotencyRecord,
     Purpose,
 )
+from loket.booking.payments import receive_payment_notice
 from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
@@ -39,7 +37,6 @@ from loket.notifications.services import build_message
 from loket.offices.domain import DayState, release_moment
 from loket.offices.models import ApplicationType, Channel, PassportType
 
-QR_SALT = "loket.booking.qr"
 # Choices' .values builds a new list on every use.
 _PURPOSES = frozenset(Purpose.values)
 _PASSPORT_TYPES = frozenset(PassportType.values)
@@ -104,32 +101,8 @@ class TariffMissing(DomainError, code="tariff_missing", status=503):
     message = _("No fee is configured for this passport type. Contact the office.")
 
 
-class PaymentRejected(DomainError, code="payment_rejected", status=400):
-    message = _("The payment notice is refused.")
-
-
-class SignatureInvalid(PaymentRejected, code="signature_invalid", status=401):
-    message = _("The signature of the payment notice is wrong.")
-
-
-class BillingCodeUnknown(PaymentRejected, code="billing_code_unknown", status=404):
-    message = _("No booking has this billing code.")
-
-
-class BillingCodeExpired(PaymentRejected, code="billing_code_expired", status=409):
-    message = _("The payment deadline of this billing code has passed.")
-
-
-class AmountMismatch(PaymentRejected, code="amount_mismatch", status=409):
-    message = _("The amount paid differs from the amount billed.")
-
-
 class IdempotencyKeyReused(DomainError, code="idempotency_key_reused", status=422):
     message = _("This Idempotency-Key was used for a different request.")
-
-
-class QrInvalid(DomainError, code="qr_invalid", status=400):
-    message = _("This QR code is not a valid Loket booking proof.")
 
 
 @dataclass(frozen=True)
@@ -193,14 +166,6 @@ def _window_slot(channel: Channel, day: dt.date, window_start: dt.time) -> Capac
         slot = ledger.get_slot(channel=channel, day=day, window_start=window_start)
         config_cache.remember_slot(slot)
     return slot
-
-
-def _snapshot(booking: Booking) -> dict:
-    return {
-        "status": booking.status,
-        "date": booking.date.isoformat(),
-        "window": booking.window_start.strftime("%H:%M"),
-    }
 
 
 def book_appointment(
@@ -380,7 +345,7 @@ def _write_booking(
             obj=booking,
             actor=actor,
             office=booking.office,
-            after=_snapshot(booking),
+            after=lifecycle.snapshot(booking),
         )
     )
     batch.insert(build_message(**message), ignore_conflicts=True)
@@ -425,7 +390,7 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
     if booking.date < today:
         raise BookingNotActive()
     with transaction.atomic():
-        before = _snapshot(booking)
+        before = lifecycle.snapshot(booking)
         # The lifecycle gives the place back; the ledger offers it to the waiting list.
         if not lifecycle.change_status(booking, to=BookingStatus.CANCELLED):
             raise BookingNotActive()
@@ -435,7 +400,7 @@ def cancel_booking(*, account: User, code: str, actor: User | None = None) -> Bo
             actor=actor or account,
             office=booking.office,
             before=before,
-            after=_snapshot(booking),
+            after=lifecycle.snapshot(booking),
         )
     return booking
 
@@ -469,7 +434,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             raise RescheduleNotAllowed()
         # Moving into a day that is being released goes through its waiting room too.
         pass_gates(account=account, channel=channel, day=day, nik=locked.nik)
-        before = _snapshot(locked)
+        before = lifecycle.snapshot(locked)
         # The old place is offered to the waiting list (capacity.events.PlacesFreed).
         if not lifecycle.move_booking(
             locked,
@@ -484,7 +449,7 @@ def reschedule_booking(*, account: User, code: str, day: dt.date, window_start: 
             actor=account,
             office=booking.office,
             before=before,
-            after=_snapshot(locked),
+            after=lifecycle.snapshot(locked),
         )
     return locked
 
@@ -507,7 +472,7 @@ def expire_overdue_holds(
     expired = 0
     for booking in overdue.select_related("office")[:limit]:
         with transaction.atomic():
-            before = _snapshot(booking)
+            before = lifecycle.snapshot(booking)
             if not lifecycle.change_status(booking, to=BookingStatus.EXPIRED):
                 continue
             audit.record(
@@ -516,40 +481,16 @@ def expire_overdue_holds(
                 actor_label="system",
                 office=booking.office,
                 before=before,
-                after=_snapshot(booking),
+                after=lifecycle.snapshot(booking),
             )
             expired += 1
     return expired
-
-
-def sign_payment_notice(body: bytes) -> str:
-    return hmac.new(settings.PAYMENT_SECRET.encode(), body, hashlib.sha256).hexdigest()
-
-
-def qr_payload(booking: Booking) -> str:
-    return signing.dumps(
-        {"c": booking.code, "n": booking.application_number}, salt=QR_SALT, compress=True
-    )
-
-
-def verify_qr(payload: str) -> Booking:
-    """The booking a QR proof stands for; refused if it was not signed by this installation."""
-    try:
-        data = signing.loads(payload or "", salt=QR_SALT)
-        booking = Booking.objects.select_related("office", "applicant").get(
-            code=data["c"], application_number=data["n"]
-        )
-    except (signing.BadSignature, KeyError, TypeError, Booking.DoesNotExist):
-        raise QrInvalid() from None
-    return booking
 
 
 def record_payment(*, body: bytes, signature: str) -> Booking:
     """Accept the gateway's signed notice: recorded whatever its outcome, the booking confirmed
     when it can be (see loket.booking.payments). Idempotent. The booking carries the Payment
     as `last_payment`."""
-    from loket.booking.payments import receive_payment_notice
-
     payment = receive_payment_notice(body=body, signature=signature)
     booking = payment.booking
     booking.last_payment = payment

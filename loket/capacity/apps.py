@@ -16,11 +16,14 @@ class CapacityConfig(AppConfig):
         from loket.core import events, personal_data
         from loket.core.backup import RestoreCheck, register_restore_check
         from loket.notifications.jobs import Job, register_job
+        from loket.offices.events import CapacityConfigured
 
         personal_data.register(PERSONAL_DATA)
         # A freed or added place voids the window's full flag.
         events.listen(PlacesFreed, services.clear_full_on_free)
         events.listen(PlacesAdded, services.clear_full_on_added)
+        # A channel's changed capacity resizes its days in use (offering the new places).
+        events.listen(CapacityConfigured, services.resize_on_configured)
 
         # Live places whose day has passed keep a NIK for nothing: the worker clears them.
         register_job(

@@ -19,6 +19,7 @@ from loket.capacity.events import PlacesAdded, PlacesFreed
 from loket.capacity.models import CapacitySlot
 from loket.core import events
 from loket.core.errors import DomainError, NotFound
+from loket.offices.events import CapacityConfigured
 from loket.offices.models import Channel
 from loket.offices.selectors import load_channel_plan
 
@@ -204,6 +205,20 @@ def resize_day(*, channel: Channel, day: dt.date) -> list[CapacitySlot]:
     return short
 
 
+def resize_days_in_use(*, channel: Channel, since: dt.date) -> list[CapacitySlot]:
+    """Re-apply the configuration to every day of `channel` the ledger holds from `since` on
+    (see resize_day); returns the slots that could not shrink."""
+    days = (
+        CapacitySlot.objects.filter(channel=channel, date__gte=since)
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    short: list[CapacitySlot] = []
+    for day in sorted(set(days)):
+        short.extend(resize_day(channel=channel, day=day))
+    return short
+
+
 # Callers from before the ledger owned every resize.
 set_slot_capacity = resize_day
 
@@ -236,6 +251,11 @@ def move_unclaimed_places(*, from_channel: Channel, to_channel: Channel, day: dt
         CapacitySlot.objects.filter(pk=receiving.pk).update(capacity=F("capacity") + freed)
         events.emit(PlacesAdded(channel=to_channel, day=day))
     return freed
+
+
+def resize_on_configured(event: CapacityConfigured) -> None:
+    """A channel's capacity changed (offices): its days in use follow, in that transaction."""
+    event.kept.extend(resize_days_in_use(channel=event.channel, since=event.since))
 
 
 def clear_full_on_free(event: PlacesFreed) -> None:

@@ -1,29 +1,24 @@
-"""Writes to office configuration that touch the ledger."""
+"""Writes to office configuration."""
 
 from django.db import transaction
 
-from loket.capacity.models import CapacitySlot
-from loket.capacity.services import resize_day
-from loket.core import audit, clock
+from loket.core import audit, clock, events
+from loket.offices.events import CapacityConfigured
 from loket.offices.models import Channel
 
 
-def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[CapacitySlot]:
+def apply_capacity_configuration(*, channel: Channel, actor=None) -> list:
     """Carry a channel's changed capacity to the ledger days already in use (today onwards).
 
-    Returns slots that keep more places than configured because they are already booked.
+    Returns the windows (ledger slots) that keep more places than configured because they are
+    already booked.
     """
-    today = clock.local_today(channel.office.time_zone)
-    short: list[CapacitySlot] = []
+    configured = CapacityConfigured(
+        channel=channel, since=clock.local_today(channel.office.time_zone)
+    )
     with transaction.atomic():
-        days = (
-            CapacitySlot.objects.filter(channel=channel, date__gte=today)
-            .values_list("date", flat=True)
-            .distinct()
-        )
-        for day in sorted(set(days)):
-            # The ledger offers new places to the waiting list (PlacesAdded).
-            short.extend(resize_day(channel=channel, day=day))
+        # The ledger resizes its days and offers the new places to the waiting list.
+        events.emit(configured)
         audit.record(
             action="channel.configured",
             obj=channel,
@@ -35,4 +30,4 @@ def apply_capacity_configuration(*, channel: Channel, actor=None) -> list[Capaci
                 )
             },
         )
-    return short
+    return configured.kept

@@ -20,7 +20,7 @@ from loket.core.errors import InvalidInput
 from loket.identity import regions
 from loket.notifications.services import enqueue_message
 from loket.offices.models import Channel, ChannelKind, Office
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.errors import (
     OutreachChannelMissing,
     ParticipantsHoldLivePlaces,
@@ -47,7 +47,6 @@ from loket.outreach.planning import (
     require_roles,
     working_area,
 )
-from loket.queue import bridge
 
 DEFAULT_MIN_APPLICANTS = 20
 MAX_PREFERRED_DATES = 3

@@ -1,5 +1,5 @@
 """Outreach refusals, one row each: stable code, HTTP status, message. The check-in at the
-office day (loket.queue.bridge) raises the last two."""
+office day (loket.outreach.bridge) raises the last two."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -15,7 +15,7 @@ from loket.core import audit, clock
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
 from loket.offices.models import ChannelKind, Office
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.errors import (
     CaseAlreadyDecided,
     CaseInvalid,
@@ -32,7 +32,6 @@ from loket.outreach.planning import (
     require_roles,
     working_area,
 )
-from loket.queue import bridge
 
 
 def record_emergency_case(

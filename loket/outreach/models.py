@@ -297,7 +297,7 @@ class OutreachRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(expected_applicants__gte=1), name="outreach_request_expected_positive"
             ),
-            # The office's mobile-site queue lane is shared by the day's visit (see queue.bridge).
+            # The mobile-site queue lane is shared by the day's visit (see outreach.bridge).
             models.UniqueConstraint(
                 fields=["office", "visit_date"],
                 condition=Q(status="approved"),

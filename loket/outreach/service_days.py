@@ -25,7 +25,7 @@ from loket.notifications.services import enqueue_message
 from loket.offices import domain as office_domain
 from loket.offices.models import Channel, ChannelKind, Closure, Office
 from loket.offices.selectors import load_channel_plan
-from loket.outreach import domain
+from loket.outreach import bridge, domain
 from loket.outreach.errors import (
     ApplicationTypeNotOnDay,
     ChannelDayTaken,
@@ -56,7 +56,6 @@ from loket.outreach.planning import (
     _take_place_on,
     require_roles,
 )
-from loket.queue import bridge
 
 
 def _occurrence_label(rule: ServiceDayRule, location: str) -> str:

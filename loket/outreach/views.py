@@ -18,13 +18,12 @@ from loket.core import clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
 from loket.offices.selectors import get_office, list_offices
-from loket.outreach import eazy_passport, forms, planning, selectors
+from loket.outreach import bridge, eazy_passport, forms, planning, selectors
 from loket.outreach import hotline as outreach_hotline
 from loket.outreach import service_days as outreach_service_days
 from loket.outreach.domain import emergency_eligibility
 from loket.outreach.errors import RequestInvalid
 from loket.outreach.models import EmergencyCase, EmergencyStatus, ServiceDayKind
-from loket.queue import bridge
 from loket.queue.permissions import roles_at
 
 

@@ -1,51 +1,25 @@
-"""The queue side of outreach: approved emergency cases, Simpatik walk-ins and Eazy Passport
-participants get real tickets in their office's queue (same stages, called by counters).
+"""The information desk's one code field, and the channels above the queue that bring their own
+codes to it.
 
-- Emergency cases: the emergency lane, outside every quota (no ledger place). Issued when the
-  case is approved for today, otherwise when the desk checks the case in by its code that day.
-- Simpatik walk-ins: the appointment lane in arrival order, served by the office's counters;
-  the place is held by the admission (outreach.WalkInAdmission), not by the ticket.
-- Eazy Passport visits: a mobile site. The office's walk-in lane is the site lane: only the
-  visit's own counters (numbered from 101, named after the visit) serve it. They are created
-  inactive on approval and opened by the first check-in on the visit day (other sites' counters
-  close then). Places are held by the participants (outreach.OutreachParticipant.slot).
-  One visit a day per office (a constraint on outreach.OutreachRequest) keeps sites apart until
-  the queue knows sites itself.
-
-Lock order, as queue.services: the outreach row being checked in (case or participant), then
-the lane's number sequence.
+The desk looks a code up as a booking first (a booking code may begin with the same letters as
+another channel's code), then as the code of a channel that registered a resolver for its
+prefix in its `AppConfig.ready()` (outreach: emergency cases DR..., Eazy Passport participants
+EP..., see loket.outreach.bridge). The queue imports none of them.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from loket.booking.models import Booking
-from loket.core import audit, clock
 from loket.core.errors import NotFound
-from loket.identity.nik import normalize_nik
 from loket.offices.models import Office
-from loket.outreach.errors import CaseNotApproved, SiteLaneUnavailable
-from loket.outreach.models import (
-    EmergencyCase,
-    EmergencyStatus,
-    OutreachParticipant,
-    OutreachRequest,
-    RequestStatus,
-    WalkInAdmission,
-)
-from loket.queue import check_in, errors, office_setup, staff_roles, tickets
-from loket.queue.models import Counter, Lane, LaneKind, StaffRole, Ticket
+from loket.queue import check_in as queue_check_in
+from loket.queue import errors
+from loket.queue.models import StaffRole, Ticket
 
-SITE_LANE_KIND = LaneKind.WALK_IN
-SITE_LANE_NAME = "Layanan keliling (Eazy Passport)"
-SITE_LANE_PREFIXES = "KEMWXYZ"
-SITE_FIRST_COUNTER = 101
-EMERGENCY_CODE_PREFIX = "DR"
-PARTICIPANT_CODE_PREFIX = "EP"
 # Who checks an approved emergency case in: the desk, the floor, the hotline.
 CASE_CHECK_IN_ROLES = (StaffRole.DESK, StaffRole.SUPERVISOR, StaffRole.HOTLINE)
 # At a mobile site: the coordinator and the team's officers (or the desk and the floor).
@@ -58,214 +32,6 @@ SITE_CHECK_IN_ROLES = (
 CHECK_IN_ROLES = tuple(dict.fromkeys(CASE_CHECK_IN_ROLES + SITE_CHECK_IN_ROLES))
 
 
-def _today(office: Office) -> dt.date:
-    return clock.local_today(office.time_zone)
-
-
-def _same_nik(confirmed: str, nik: str) -> bool:
-    return normalize_nik(confirmed) == nik
-
-
-# --- setup ----------------------------------------------------------------------------------
-
-
-def ensure_site_lane(*, office: Office) -> Lane:
-    """The office's mobile-site lane (created once, with a free letter)."""
-    office_setup.ensure_office_queue(office=office)
-    lane = Lane.objects.filter(office=office, kind=SITE_LANE_KIND).first()
-    if lane is not None:
-        return lane
-    used = set(Lane.objects.filter(office=office).values_list("prefix", flat=True))
-    prefix = next((p for p in SITE_LANE_PREFIXES if p not in used), None)
-    if prefix is None:
-        raise SiteLaneUnavailable()
-    return Lane.objects.create(
-        office=office, kind=SITE_LANE_KIND, prefix=prefix, name=SITE_LANE_NAME
-    )
-
-
-def _site_counter_name(request: OutreachRequest, n: int) -> str:
-    return f"Eazy Passport {request.code} - meja {n}"
-
-
-def site_counters(request: OutreachRequest):
-    return Counter.objects.filter(
-        office=request.office,
-        number__gte=SITE_FIRST_COUNTER,
-        name__startswith=f"Eazy Passport {request.code} ",
-    ).order_by("number")
-
-
-@transaction.atomic
-def create_mobile_site(*, request: OutreachRequest, counters: int, actor) -> list[Counter]:
-    """The counters of an approved visit: all stages, the site lane only; closed until the day.
-
-    The site lane is taken off every other counter of the office, so the office's counters
-    never call a participant."""
-    office = request.office
-    lane = ensure_site_lane(office=office)
-    existing = list(site_counters(request))
-    if existing:
-        return existing
-    top = Counter.objects.filter(office=office).aggregate(n=Max("number"))["n"] or 0
-    first = max(top + 1, SITE_FIRST_COUNTER)
-    made = []
-    for i in range(max(counters, 1)):
-        counter = office_setup.save_counter(
-            office=office,
-            number=first + i,
-            lane_kinds=[SITE_LANE_KIND],
-            name=_site_counter_name(request, i + 1),
-        )
-        Counter.objects.filter(pk=counter.pk).update(is_active=False)
-        counter.is_active = False
-        made.append(counter)
-    for counter in lane.counters.filter(number__lt=SITE_FIRST_COUNTER):
-        counter.lanes.remove(lane)
-    audit.record(
-        action="mobile_site.created",
-        obj=request,
-        actor=actor,
-        office=office,
-        after={"counters": [c.number for c in made], "date": request.visit_date.isoformat()},
-    )
-    return made
-
-
-def _open_site(request: OutreachRequest, officer) -> None:
-    """Open the visit's counters and close every other site's (one site a day per office)."""
-    mine = list(site_counters(request).values_list("pk", flat=True))
-    opened = Counter.objects.filter(pk__in=mine, is_active=False).update(is_active=True)
-    Counter.objects.filter(
-        office=request.office, number__gte=SITE_FIRST_COUNTER, is_active=True
-    ).exclude(pk__in=mine).update(is_active=False)
-    if opened:
-        audit.record(
-            action="mobile_site.opened",
-            obj=request,
-            actor=officer,
-            office=request.office,
-            after={"counters": opened},
-        )
-
-
-# --- tickets --------------------------------------------------------------------------------
-
-
-def issue_emergency_ticket(*, case: EmergencyCase, officer) -> Ticket:
-    """The ticket of an approved case for today, in the emergency lane (no quota place).
-
-    The caller holds the case row locked (approval or check-in)."""
-    office = case.office
-    office_setup.ensure_office_queue(office=office)
-    ticket = tickets._issue(
-        office=office,
-        lane=tickets._lane(office, LaneKind.EMERGENCY),
-        officer=officer,
-        name=case.applicant_name,
-        nik=case.nik,
-    )
-    EmergencyCase.objects.filter(pk=case.pk).update(ticket=ticket)
-    case.ticket = ticket
-    return ticket
-
-
-def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "") -> Ticket:
-    """The first-stage ticket of a walk-in admitted at a Simpatik day (today, the office's
-    counters, in arrival order). The admission holds the ledger place (and, with the `nik`,
-    the person's live place, which ends with the ticket)."""
-    office = admission.occurrence.rule.office
-    office_setup.ensure_office_queue(office=office)
-    ticket = tickets._issue(
-        office=office,
-        lane=tickets._lane(office, LaneKind.APPOINTMENT),
-        officer=officer,
-        name=admission.name,
-        nik=nik,
-        order_at=admission.admitted_at,
-    )
-    WalkInAdmission.objects.filter(pk=admission.pk).update(ticket=ticket)
-    admission.ticket = ticket
-    return ticket
-
-
-def check_in_emergency_case(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
-    """Check an approved case in on its service day. Locks the case row, then the sequence."""
-    staff_roles.require_role(user=officer, office=office, roles=CASE_CHECK_IN_ROLES)
-    with transaction.atomic():
-        case = (
-            EmergencyCase.objects.select_for_update()
-            .filter(office=office, code=(code or "").strip().upper())
-            .first()
-        )
-        if case is None:
-            raise errors.BookingNotFoundHere()
-        case.office = office
-        if case.status != EmergencyStatus.APPROVED:
-            raise CaseNotApproved(status=case.get_status_display())
-        if case.ticket_id:
-            raise errors.AlreadyCheckedIn(ticket=Ticket.objects.get(pk=case.ticket_id).display)
-        if case.service_date != _today(office):
-            raise errors.NotBookedToday(date=f"{case.service_date:%d-%m-%Y}")
-        if not _same_nik(confirmed_nik, case.nik):
-            raise errors.NikMismatch()
-        return issue_emergency_ticket(case=case, officer=officer)
-
-
-def check_in_participant(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
-    """Check an Eazy Passport participant in at the mobile site on the visit day: the visit's
-    counters open, the participant gets a ticket in the site lane. Locks the participant row,
-    then the sequence."""
-    staff_roles.require_role(user=officer, office=office, roles=SITE_CHECK_IN_ROLES)
-    with transaction.atomic():
-        participant = (
-            OutreachParticipant.objects.select_for_update()
-            .filter(code=(code or "").strip().upper(), request__office=office)
-            .first()
-        )
-        if participant is None:
-            raise errors.BookingNotFoundHere()
-        request = OutreachRequest.objects.select_related("office").get(pk=participant.request_id)
-        if request.status != RequestStatus.APPROVED or participant.slot_id is None:
-            raise errors.BookingNotConfirmed(status=request.get_status_display())
-        if participant.ticket_id:
-            ticket = Ticket.objects.select_related("lane").get(pk=participant.ticket_id)
-            raise errors.AlreadyCheckedIn(ticket=ticket.display)
-        if request.visit_date != _today(office):
-            raise errors.NotBookedToday(date=f"{request.visit_date:%d-%m-%Y}")
-        if not _same_nik(confirmed_nik, participant.nik):
-            raise errors.NikMismatch()
-        _open_site(request, officer)
-        ticket = tickets._issue(
-            office=office,
-            lane=ensure_site_lane(office=office),
-            officer=officer,
-            name=participant.name,
-            nik=participant.nik,
-            birth_date=participant.birth_date,
-        )
-        OutreachParticipant.objects.filter(pk=participant.pk).update(ticket=ticket)
-        return ticket
-
-
-def check_in_by_code(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
-    """The desk's one field for outreach codes: DR... (emergency case) or EP... (participant)."""
-    code = (code or "").strip().upper()
-    if code.startswith(EMERGENCY_CODE_PREFIX):
-        return check_in_emergency_case(
-            office=office, code=code, confirmed_nik=confirmed_nik, officer=officer
-        )
-    if code.startswith(PARTICIPANT_CODE_PREFIX):
-        return check_in_participant(
-            office=office, code=code, confirmed_nik=confirmed_nik, officer=officer
-        )
-    staff_roles.require_role(user=officer, office=office, roles=CHECK_IN_ROLES)
-    raise errors.BookingNotFoundHere()
-
-
-# --- the information desk: one field for every code -----------------------------------------
-
-
 class ArrivalNotFound(NotFound, code="arrival_not_found"):
     message = _(
         "Nothing at this office has this code. Type the booking code or application number, "
@@ -273,31 +39,15 @@ class ArrivalNotFound(NotFound, code="arrival_not_found"):
     )
 
 
-class EmergencyCaseNotFound(NotFound, code="emergency_case_not_found"):
-    message = _(
-        "No emergency case at this office has the code %(code)s. Check the code on the "
-        "hotline's message, or ask the hotline officer."
-    )
-
-
-class ParticipantNotFound(NotFound, code="participant_not_found"):
-    message = _(
-        "No Eazy Passport participant at this office has the code %(code)s. Check the code "
-        "on the participant list, or ask the outreach coordinator."
-    )
-
-
 class ArrivalKind:
     BOOKING = "booking"
-    EMERGENCY = "emergency"
-    PARTICIPANT = "participant"
 
 
 @dataclass(frozen=True)
 class Arrival:
     """What the desk shows before the KTP's NIK is confirmed."""
 
-    kind: str
+    kind: str  # ArrivalKind.BOOKING, or the kind of the resolver that found it
     code: str  # the code to check in with: booking code, case code or participant code
     name: str
     nik: str
@@ -306,12 +56,39 @@ class Arrival:
     booking: Booking | None = None
 
 
+@dataclass(frozen=True)
+class CodeResolver:
+    """A channel's codes at the desk: those beginning with `prefix` are its `kind`.
+
+    `find(office=, code=)` returns the Arrival (reads only) or raises the channel's NotFound;
+    `check_in(office=, code=, confirmed_nik=, officer=)` issues the ticket (the channel's own
+    roles, locks and refusals)."""
+
+    prefix: str
+    kind: str
+    find: Callable[..., Arrival]
+    check_in: Callable[..., Ticket]
+
+
+_resolvers: list[CodeResolver] = []
+
+
+def register_code_resolver(resolver: CodeResolver) -> None:
+    """Called from an app's `ready()`; a prefix is registered once (the first one stays)."""
+    if all(r.prefix != resolver.prefix for r in _resolvers):
+        _resolvers.append(resolver)
+
+
+def code_resolvers() -> list[CodeResolver]:
+    return list(_resolvers)
+
+
 def find_arrival(*, office: Office, code: str) -> Arrival:
-    """The booking, emergency case (DR...) or Eazy Passport participant (EP...) of this office
-    that `code` names. A booking is looked for first: a booking code may begin with the same
-    letters as an outreach code. Reads only."""
+    """The booking, or the registered channel's arrival (emergency case, Eazy Passport
+    participant), of this office that `code` names. A booking is looked for first: a booking
+    code may begin with the same letters as another channel's code. Reads only."""
     try:
-        booking = check_in.find_booking(office=office, code=code)
+        booking = queue_check_in.find_booking(office=office, code=code)
     except errors.BookingNotFoundHere:
         pass
     else:
@@ -325,45 +102,21 @@ def find_arrival(*, office: Office, code: str) -> Arrival:
             booking=booking,
         )
     code = (code or "").strip().upper()
-    if code.startswith(EMERGENCY_CODE_PREFIX):
-        case = EmergencyCase.objects.filter(office=office, code=code).first()
-        if case is None:
-            raise EmergencyCaseNotFound(code=code)
-        return Arrival(
-            kind=ArrivalKind.EMERGENCY,
-            code=case.code,
-            name=case.applicant_name,
-            nik=case.nik,
-            date=case.service_date,
-            status=case.get_status_display(),
-        )
-    if code.startswith(PARTICIPANT_CODE_PREFIX):
-        participant = (
-            OutreachParticipant.objects.select_related("request")
-            .filter(code=code, request__office=office)
-            .first()
-        )
-        if participant is None:
-            raise ParticipantNotFound(code=code)
-        return Arrival(
-            kind=ArrivalKind.PARTICIPANT,
-            code=participant.code,
-            name=participant.name,
-            nik=participant.nik,
-            date=participant.request.visit_date,
-            status=participant.request.get_status_display(),
-        )
+    for resolver in _resolvers:
+        if code.startswith(resolver.prefix):
+            return resolver.find(office=office, code=code)
     raise ArrivalNotFound()
 
 
 def check_in_at_desk(*, office: Office, code: str, confirmed_nik: str, officer) -> Ticket:
     """Check in whatever `code` names (see `find_arrival`): a booking through
-    `services.check_in_booking`, an outreach code through `check_in_by_code` (their locks)."""
+    `services.check_in_booking`, another channel's code through its resolver (their locks)."""
     arrival = find_arrival(office=office, code=code)
     if arrival.kind == ArrivalKind.BOOKING:
-        return check_in.check_in_booking(
+        return queue_check_in.check_in_booking(
             office=office, code=arrival.code, confirmed_nik=confirmed_nik, officer=officer
         )
-    return check_in_by_code(
+    resolver = next(r for r in _resolvers if r.kind == arrival.kind)
+    return resolver.check_in(
         office=office, code=arrival.code, confirmed_nik=confirmed_nik, officer=officer
     )

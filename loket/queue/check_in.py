@@ -6,7 +6,7 @@ from django.db import transaction
 
 from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
-from loket.booking.services import verify_qr
+from loket.booking.proofs import verify_qr
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.identity.nik import normalize_nik

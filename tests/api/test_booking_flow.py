@@ -1,7 +1,7 @@
 import datetime as dt
 import json
 
-from loket.booking.services import sign_payment_notice
+from loket.booking.payments import sign_payment_notice
 from tests.conftest import make_nik
 
 

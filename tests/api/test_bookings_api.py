@@ -7,7 +7,7 @@ import re
 import pytest
 
 from loket.booking.models import Booking
-from loket.booking.services import sign_payment_notice
+from loket.booking.payments import sign_payment_notice
 from loket.core import clock
 from loket.notifications.models import OutboxMessage
 from loket.offices.models import CapacityOverride

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from loket.booking.services import sign_payment_notice
+from loket.booking.payments import sign_payment_notice
 from tests.api.test_booking_flow import booking_body
 from tests.helpers import WEDNESDAY, book
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from loket.booking import numbers, services
+from loket.booking import numbers, proofs, services
 from loket.booking.models import ApplicationNumberSequence, Booking
 from loket.core import clock
 from loket.offices.models import Office
@@ -34,12 +34,12 @@ def test_the_number_and_the_qr_survive_a_reschedule(online, account):
     """The number names the application, not the appointment: a reschedule keeps it, and the
     proof printed before still checks in."""
     booking = pay(book(account, online))
-    payload = services.qr_payload(booking)
+    payload = proofs.qr_payload(booking)
     moved = services.reschedule_booking(
         account=account, code=booking.code, day=THURSDAY, window_start=dt.time(9)
     )
     assert moved.application_number == booking.application_number == "KRW-20261201-0001"
-    assert services.verify_qr(payload).pk == booking.pk
+    assert proofs.verify_qr(payload).pk == booking.pk
 
 
 def test_the_database_holds_one_sequence_row_per_office_day(office):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import signing
 
-from loket.booking import services
+from loket.booking import proofs, services
 from loket.booking.models import Booking, BookingStatus, IdempotencyRecord
 from loket.core import clock
 from loket.core.models import AuditEvent
@@ -166,14 +166,14 @@ def test_a_retried_booking_books_once(online, account):
 def test_the_qr_proof_of_a_paid_booking_verifies(online, account):
     """The QR payload of a confirmed booking is verified back to that booking."""
     booking = pay(book(account, online))
-    assert services.verify_qr(services.qr_payload(booking)) == booking
+    assert proofs.verify_qr(proofs.qr_payload(booking)) == booking
 
 
 @pytest.mark.parametrize("change", ["flip", "truncate", "empty", "none", "other_salt"])
 def test_a_tampered_qr_proof_is_refused(online, account, change):
     """A changed, cut, empty or foreign QR payload is refused."""
     booking = pay(book(account, online))
-    payload = services.qr_payload(booking)
+    payload = proofs.qr_payload(booking)
     bad = {
         "flip": payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1],
         "truncate": payload[:-5],
@@ -181,8 +181,8 @@ def test_a_tampered_qr_proof_is_refused(online, account, change):
         "none": None,
         "other_salt": signing.dumps({"c": booking.code, "n": booking.application_number}),
     }[change]
-    with pytest.raises(services.QrInvalid) as exc:
-        services.verify_qr(bad)
+    with pytest.raises(proofs.QrInvalid) as exc:
+        proofs.verify_qr(bad)
     assert (exc.value.code, exc.value.status) == ("qr_invalid", 400)
 
 
@@ -190,7 +190,7 @@ def test_a_qr_proof_for_another_application_number_is_refused(online, account):
     """A validly signed payload whose application number is not the booking's is refused."""
     booking = pay(book(account, online))
     forged = signing.dumps(
-        {"c": booking.code, "n": "KRW-261202-9999999"}, salt=services.QR_SALT, compress=True
+        {"c": booking.code, "n": "KRW-261202-9999999"}, salt=proofs.QR_SALT, compress=True
     )
-    with pytest.raises(services.QrInvalid):
-        services.verify_qr(forged)
+    with pytest.raises(proofs.QrInvalid):
+        proofs.verify_qr(forged)

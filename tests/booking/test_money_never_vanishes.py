@@ -31,7 +31,7 @@ def notify(client, body: bytes):
         "/api/v1/payments/notify",
         body,
         content_type="application/json",
-        HTTP_X_SIGNATURE=services.sign_payment_notice(body),
+        HTTP_X_SIGNATURE=payments.sign_payment_notice(body),
     )
 
 

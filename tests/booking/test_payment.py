@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from loket.booking import services
+from loket.booking import payments, services
 from loket.booking.models import BookingStatus, Payment
 from loket.core import clock
 from loket.core.errors import InvalidInput
@@ -15,7 +15,7 @@ from tests.helpers import assert_ledger_matches_bookings, book, pay, payment_not
 
 
 def signed(body: bytes) -> dict:
-    return {"body": body, "signature": services.sign_payment_notice(body)}
+    return {"body": body, "signature": payments.sign_payment_notice(body)}
 
 
 def test_a_signed_notice_confirms_the_booking(online, account):
@@ -56,7 +56,7 @@ def test_the_same_notice_twice_is_accepted_once(online, account):
 def test_an_uppercase_signature_is_accepted(online, account):
     """The hex signature is compared without regard to case or surrounding blanks."""
     body = payment_notice(book(account, online))
-    signature = " " + services.sign_payment_notice(body).upper() + " "
+    signature = " " + payments.sign_payment_notice(body).upper() + " "
     assert services.record_payment(body=body, signature=signature).status == "confirmed"
 
 
@@ -64,7 +64,7 @@ def test_an_uppercase_signature_is_accepted(online, account):
 def test_a_bad_signature_is_refused(online, account, signature):
     """A notice not signed with the shared secret is refused and changes nothing."""
     booking = book(account, online)
-    with pytest.raises(services.SignatureInvalid) as exc:
+    with pytest.raises(payments.SignatureInvalid) as exc:
         services.record_payment(body=payment_notice(booking), signature=signature)
     assert (exc.value.code, exc.value.status) == ("signature_invalid", 401)
     booking.refresh_from_db()
@@ -76,16 +76,16 @@ def test_a_signature_of_another_body_is_refused(online, account):
     booking = book(account, online)
     body = payment_notice(booking)
     tampered = body.replace(str(booking.amount).encode(), b"1")
-    with pytest.raises(services.SignatureInvalid):
-        services.record_payment(body=tampered, signature=services.sign_payment_notice(body))
+    with pytest.raises(payments.SignatureInvalid):
+        services.record_payment(body=tampered, signature=payments.sign_payment_notice(body))
 
 
 def test_a_notice_signed_with_another_secret_is_refused(online, account, settings):
     """Changing LOKET_PAYMENT_SECRET invalidates signatures made with the old one."""
     body = payment_notice(book(account, online))
-    signature = services.sign_payment_notice(body)
+    signature = payments.sign_payment_notice(body)
     settings.PAYMENT_SECRET = "another-secret"
-    with pytest.raises(services.SignatureInvalid):
+    with pytest.raises(payments.SignatureInvalid):
         services.record_payment(body=body, signature=signature)
 
 
@@ -106,7 +106,7 @@ def test_an_unknown_billing_code_is_refused(online, account):
     body = json.dumps(
         {"billing_code": "999999999999999", "amount": 650_000, "paid_at": "2026-12-01T02:30:00Z"}
     ).encode()
-    with pytest.raises(services.BillingCodeUnknown) as exc:
+    with pytest.raises(payments.BillingCodeUnknown) as exc:
         services.record_payment(**signed(body))
     assert (exc.value.code, exc.value.status) == ("billing_code_unknown", 404)
 

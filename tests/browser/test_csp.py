@@ -10,10 +10,10 @@ from django.core.management import call_command
 
 from loket.accounts.services import create_verified_account
 from loket.booking.models import Booking, BookingStatus
-from loket.offices.demo import DEMO_ADMIN, DEMO_APPLICANT
+from loket.demo.office import DEMO_ADMIN, DEMO_APPLICANT
+from loket.demo.queue import DEMO_STAFF
 from loket.offices.models import CapacityOverride, Channel
 from loket.outreach.models import EmergencyCase, OutreachRequest, ServiceDayOccurrence
-from loket.queue.demo import DEMO_STAFF
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -88,3 +88,33 @@ def test_releasing_unclaimed_priority_places_voids_the_receiving_full_flag(
     ):
         assert walk_ins.release_unclaimed_priority(office=office, officer=desk) > 0
     assert not ledger.is_marked_full(receiving.pk)
+
+
+def test_a_capacity_change_of_the_offices_resizes_the_ledger_in_its_transaction(
+    online, account, monkeypatch
+):
+    """The offices announce a changed capacity (CapacityConfigured); the ledger resizes its
+    days in use in the same transaction: when the change fails, the ledger is as it was."""
+    from loket.core import audit
+    from loket.offices.events import CapacityConfigured
+    from loket.offices.services import apply_capacity_configuration
+
+    assert ledger.resize_on_configured in events.listeners(CapacityConfigured)
+    book(account, online, day=THURSDAY, window=dt.time(8, 0))
+    before = sum(CapacitySlot.objects.filter(channel=online).values_list("capacity", flat=True))
+    CapacityOverride.objects.create(channel=online, date=THURSDAY, capacity=0)
+
+    def refuse(**kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(audit, "record", refuse)
+    with pytest.raises(RuntimeError):
+        apply_capacity_configuration(channel=online)
+    after = sum(CapacitySlot.objects.filter(channel=online).values_list("capacity", flat=True))
+    assert after == before
+    monkeypatch.undo()
+
+    kept = apply_capacity_configuration(channel=online)
+    # Closed that day, but the booked place stays, and the offices are told so.
+    assert sum(s.capacity for s in online.slots.filter(date=THURSDAY)) == 1
+    assert [(s.date, s.window_start, s.used) for s in kept] == [(THURSDAY, dt.time(8, 0), 1)]

@@ -27,7 +27,7 @@ from django.test import Client
 from bench.load import booking_body
 from bench.prepare import distinct_niks, make_accounts, prepare_day
 from loket.accounts.models import User
-from loket.offices import demo
+from loket.demo import office as demo
 from tests.chaos.harness import (
     RETRYABLE,
     KillableServer,

@@ -21,11 +21,12 @@ from bench.load import booking_body
 from bench.prepare import distinct_niks, make_accounts, prepare_day
 from loket.accounts.models import User
 from loket.booking.models import ACTIVE_STATUSES, Booking, BookingStatus, IdempotencyRecord
-from loket.booking.services import ApplicantData, book_appointment, sign_payment_notice
+from loket.booking.payments import sign_payment_notice
+from loket.booking.services import ApplicantData, book_appointment
 from loket.core import clock
 from loket.core.models import AuditEvent
+from loket.demo import office as demo
 from loket.notifications.models import OutboxMessage
-from loket.offices import demo
 from loket.offices.models import Channel
 from tests.chaos.harness import Killer, Tally, run_threads, send_until_answered
 

@@ -16,12 +16,12 @@ from django.db.models import F
 from django.test import Client
 
 from loket.booking.models import Booking, BookingStatus
+from loket.booking.payments import sign_payment_notice
 from loket.booking.services import (
     cancel_booking,
     expire_overdue_holds,
     record_payment,
     reschedule_booking,
-    sign_payment_notice,
 )
 from loket.capacity import services as ledger
 from loket.capacity.integrity import find_drift

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from loket.booking.models import Booking, BookingStatus, Payment
-from loket.booking.services import expire_overdue_holds, record_payment, sign_payment_notice
+from loket.booking.payments import sign_payment_notice
+from loket.booking.services import expire_overdue_holds, record_payment
 from loket.core import clock
 from tests.concurrency.conftest import (
     DAY,

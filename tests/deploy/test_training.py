@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from loket.accounts.models import User
 from loket.core import clock
-from loket.offices import demo as office_demo
-from loket.queue import demo as queue_demo
+from loket.demo import office as office_demo
+from loket.demo import queue as queue_demo
 from loket.queue import walk_ins
 from loket.queue.errors import OfficeClosedToday
 from loket.queue.models import LaneKind, StaffRole

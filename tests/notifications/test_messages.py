@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 
 from loket.accounts.services import resend_verification
+from loket.booking.proofs import verify_qr
 from loket.booking.reminders import send_appointment_reminders
-from loket.booking.services import verify_qr
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import deliver_due_messages
 from tests.conftest import WIB

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from loket.accounts.models import User
 from loket.booking.models import Booking, BookingStatus
 from loket.capacity.models import CapacitySlot
-from loket.offices import demo
+from loket.demo import office as demo
 from loket.offices.models import (
     ArrivalWindow,
     Channel,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from loket.core import clock
 from loket.offices.models import Office
+from loket.outreach import bridge as outreach_bridge
 from loket.outreach import eazy_passport
 from loket.outreach import hotline as outreach_hotline
 from loket.queue import bridge, office_setup
@@ -150,9 +151,19 @@ def test_a_case_of_another_office_is_not_found_here(client, case, office):
         client.force_login(officer)  # on that day (staff sessions time out)
         response = client.get(reverse("queue:desk", args=["BDG"]), {"code": case.code})
         assert "No emergency case at this office" in response.content.decode()
-        with pytest.raises(bridge.EmergencyCaseNotFound):
+        with pytest.raises(outreach_bridge.EmergencyCaseNotFound):
             bridge.check_in_at_desk(
                 office=other, code=case.code, confirmed_nik=case.nik, officer=officer
             )
     case.refresh_from_db()
     assert case.ticket_id is None
+
+
+def test_outreach_registers_its_codes_with_the_desk():
+    """The desk's field knows DR... and EP... codes because outreach registered them in its
+    ready(); the queue itself imports nothing of outreach for it."""
+    registered = {(r.prefix, r.kind) for r in bridge.code_resolvers()}
+    assert registered >= {("DR", "emergency"), ("EP", "participant")}
+    by_prefix = {r.prefix: r for r in bridge.code_resolvers()}
+    assert by_prefix["DR"].check_in is outreach_bridge.check_in_emergency_case
+    assert by_prefix["EP"].check_in is outreach_bridge.check_in_participant

@@ -10,10 +10,10 @@ from loket.capacity.models import CapacitySlot
 from loket.core import clock
 from loket.core.errors import PermissionDenied
 from loket.offices.models import Office
-from loket.outreach import eazy_passport
+from loket.outreach import bridge, eazy_passport, errors
 from loket.outreach import hotline as outreach_hotline
-from loket.outreach.errors import OutreachChannelMissing, VisitDayTaken
-from loket.queue import bridge, counter_actions, errors, office_setup
+from loket.queue import counter_actions, office_setup
+from loket.queue import errors as queue_errors
 from loket.queue.models import Counter, LaneKind, StaffRole
 from tests.conftest import WIB
 from tests.outreach.conftest import make_staff
@@ -56,7 +56,7 @@ def test_a_case_approved_for_today_gets_its_ticket_on_arrival_not_at_approval(
         case=case, actor=supervisor, service_date=today, reason="Operasi terjadwal"
     )
     assert approved.code.startswith("DR") and approved.ticket is None
-    with pytest.raises(errors.NobodyWaiting):
+    with pytest.raises(queue_errors.NobodyWaiting):
         counter_actions.call_next_ticket(counter=office_counter, officer=supervisor)
     ticket = bridge.check_in_by_code(
         office=office, code=approved.code, confirmed_nik=approved.nik, officer=desk
@@ -77,10 +77,10 @@ def test_a_case_for_a_later_day_is_checked_in_by_its_code_on_that_day(
         reason="Berangkat lusa",
     )
     assert case.ticket is None
-    with pytest.raises(errors.NotBookedToday):
+    with pytest.raises(queue_errors.NotBookedToday):
         bridge.check_in_by_code(office=office, code=case.code, confirmed_nik=case.nik, officer=desk)
     with on(TOMORROW):
-        with pytest.raises(errors.NikMismatch):
+        with pytest.raises(queue_errors.NikMismatch):
             bridge.check_in_by_code(
                 office=office, code=case.code, confirmed_nik="3215010101010001", officer=desk
             )
@@ -88,7 +88,7 @@ def test_a_case_for_a_later_day_is_checked_in_by_its_code_on_that_day(
             office=office, code=case.code.lower(), confirmed_nik=case.nik, officer=desk
         )
         assert ticket.lane.kind == LaneKind.EMERGENCY and ticket.date == TOMORROW
-        with pytest.raises(errors.AlreadyCheckedIn):
+        with pytest.raises(queue_errors.AlreadyCheckedIn):
             bridge.check_in_by_code(
                 office=office, code=case.code, confirmed_nik=case.nik, officer=desk
             )
@@ -104,7 +104,7 @@ def test_a_recorded_or_rejected_case_gets_no_ticket(office, hotline, supervisor,
         case=record(office, hotline), actor=supervisor, reason="Bukan darurat"
     )
     assert case.code is None
-    with pytest.raises(errors.BookingNotFoundHere):
+    with pytest.raises(queue_errors.BookingNotFoundHere):
         bridge.check_in_by_code(office=office, code="DRXXXXXX", confirmed_nik="", officer=desk)
 
 
@@ -146,7 +146,7 @@ def test_the_visit_runs_its_own_counters_and_the_office_counters_never_call_it(
         assert ticket.lane.kind == LaneKind.WALK_IN and ticket.stage.code == "document_check"
         assert ticket.slot is None  # the participant holds the place, not the ticket
         assert Counter.objects.filter(pk__in=[c.pk for c in counters], is_active=False).count() == 0
-        with pytest.raises(errors.NobodyWaiting):
+        with pytest.raises(queue_errors.NobodyWaiting):
             counter_actions.call_next_ticket(counter=office_counter, officer=coordinator)
         called = counter_actions.call_next_ticket(counter=counters[0], officer=coordinator)
         assert called.pk == ticket.pk
@@ -158,7 +158,7 @@ def test_the_visit_runs_its_own_counters_and_the_office_counters_never_call_it(
 
 def test_a_participant_is_checked_in_only_on_the_visit_day(office, approved_visit, coordinator):
     participant = approved_visit.participants.first()
-    with pytest.raises(errors.NotBookedToday):
+    with pytest.raises(queue_errors.NotBookedToday):
         bridge.check_in_participant(
             office=office, code=participant.code, confirmed_nik=participant.nik, officer=coordinator
         )
@@ -168,7 +168,7 @@ def test_one_mobile_site_a_day_per_office(office, approved_visit, coordinator, t
     second = eazy_passport.submit_outreach_request(
         office=office, data=data(organisation="Desa Cikampek"), participants_file=csv_of(20)
     )
-    with pytest.raises(VisitDayTaken) as err:
+    with pytest.raises(errors.VisitDayTaken) as err:
         eazy_passport.approve_outreach_request(
             request=second, visit_date=VISIT, team=team_b, actor=coordinator
         )
@@ -183,7 +183,7 @@ def test_approval_without_an_outreach_channel_is_refused(office, coordinator, te
     request = eazy_passport.submit_outreach_request(
         office=office, data=data(), participants_file=csv_of(20)
     )
-    with pytest.raises(OutreachChannelMissing):
+    with pytest.raises(errors.OutreachChannelMissing):
         eazy_passport.approve_outreach_request(
             request=request, visit_date=VISIT, team=team, actor=coordinator
         )

@@ -10,9 +10,10 @@ from loket.capacity.integrity import find_drift
 from loket.capacity.models import CapacitySlot
 from loket.capacity.services import QuotaExhausted
 from loket.core.models import AuditEvent
+from loket.demo import outreach as demo
 from loket.notifications.models import OutboxMessage
 from loket.offices.models import Closure
-from loket.outreach import demo, domain, errors, selectors, service_days
+from loket.outreach import domain, errors, selectors, service_days
 from loket.outreach.models import OccurrenceStatus, ServiceDayRule, TeamAssignment
 from tests.conftest import make_nik
 

@@ -6,11 +6,11 @@ import json
 import pytest
 
 from loket.accounts.models import User
+from loket.booking.payments import sign_payment_notice
 from loket.booking.services import (
     ApplicantData,
     book_appointment,
     record_payment,
-    sign_payment_notice,
 )
 from loket.core import clock
 from loket.queue import office_setup, staff_roles

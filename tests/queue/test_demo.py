@@ -4,8 +4,9 @@ import pytest
 
 from loket.booking.models import BookingStatus
 from loket.core import clock
-from loket.offices import demo as office_demo
-from loket.queue import check_in, demo
+from loket.demo import office as office_demo
+from loket.demo import queue as demo
+from loket.queue import check_in
 from loket.queue.models import Counter, StaffMembership, Stage
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from loket.booking.models import BookingStatus
-from loket.booking.services import qr_payload
+from loket.booking.proofs import qr_payload
 from loket.capacity.integrity import find_drift
 from loket.capacity.models import CapacitySlot
 from loket.core import clock

@@ -8,11 +8,11 @@ import pytest
 
 from loket.accounts.models import User
 from loket.accounts.services import create_verified_account
+from loket.booking.payments import sign_payment_notice
 from loket.booking.services import (
     ApplicantData,
     book_appointment,
     record_payment,
-    sign_payment_notice,
 )
 from loket.core import clock
 from tests.conftest import DEFAULT_NOW, WIB, make_nik

@@ -176,17 +176,17 @@ def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book
     own move to another day is a reschedule; cancelling the day cancels its bookings."""
     from loket.accounts.services import create_verified_account
     from loket.booking.services import ApplicantData
-    from loket.outreach import services as outreach
+    from loket.outreach import planning, service_days
     from loket.outreach.models import ServiceDayKind
     from loket.queue.models import StaffRole
-    from loket.queue.services import grant_role
+    from loket.queue.staff_roles import grant_role
     from tests.conftest import make_nik
 
     dec2 = dt.date(2026, 12, 2)
     coordinator = book(dt.date(2026, 12, 4)).account  # any account, made a coordinator
     grant_role(user=coordinator, office=office, role=StaffRole.OUTREACH)
     paten = Channel.objects.get(office=office, code="paten")
-    rule = outreach.create_service_day_rule(
+    rule = service_days.create_service_day_rule(
         office=office,
         channel=paten,
         name="PATEN",
@@ -195,15 +195,15 @@ def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book
         valid_until=None,
         location="Kecamatan Telukjambe Timur",
         quota=10,
-        team=outreach.create_team(office=office, name="Tim A", size=4),
+        team=planning.create_team(office=office, name="Tim A", size=4),
         kind=ServiceDayKind.EVENT,
     )
-    friday, next_friday = outreach.generate_occurrences(
+    friday, next_friday = service_days.generate_occurrences(
         rule=rule, start=dt.date(2026, 12, 4), end=dt.date(2026, 12, 11)
     )
     with clock.frozen_at(wib(DEC, 11)):
         for n, occurrence in enumerate((friday, friday, next_friday), start=100):
-            outreach.book_service_day(
+            service_days.book_service_day(
                 account=create_verified_account(
                     email=f"warga{n}@contoh.id", password=f"rahasia-panjang-{n}"
                 ),
@@ -225,10 +225,10 @@ def test_a_service_days_move_is_not_counted_as_a_reschedule(office, online, book
         reschedule_booking(
             account=mine.account, code=mine.code, day=dt.date(2026, 12, 10), window_start=dt.time(9)
         )
-        outreach.move_occurrence(
+        service_days.move_occurrence(
             occurrence=friday, day=dt.date(2026, 12, 9), reason="Aula dipakai", actor=coordinator
         )
-        outreach.cancel_occurrence(occurrence=next_friday, reason="Hujan", actor=coordinator)
+        service_days.cancel_occurrence(occurrence=next_friday, reason="Hujan", actor=coordinator)
     assert Booking.objects.filter(channel=paten, date=dt.date(2026, 12, 9)).count() == 2
     facts = BookingEvent.objects.filter(at=wib(dec2, 9)).values_list("booking__channel", "kind")
     assert sorted(facts) == sorted(

@@ -361,8 +361,9 @@ def test_every_figure_has_its_definition_and_title_in_indonesian(office):
 def test_eazy_passport_show_up_counts_participants_checked_in(office):
     """20 participants listed for a visit, 3 checked in at the mobile site: show-up 15%,
     served 3 on the outreach channel, against a count of the participant rows."""
+    from loket.outreach import bridge
     from loket.outreach.models import Team
-    from loket.queue import bridge, office_setup
+    from loket.queue import office_setup
     from loket.queue.models import StaffRole
     from tests.outreach.conftest import make_staff
     from tests.outreach.test_requests import VISIT, csv_of, data

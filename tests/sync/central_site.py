@@ -16,9 +16,9 @@ from loket.capacity.models import CapacitySlot
 from loket.capacity.services import ensure_day_slots
 from loket.core import clock
 from loket.core.models import AuditEvent
-from loket.offices import demo
+from loket.demo import office as demo
+from loket.demo import queue as queue_demo
 from loket.offices.models import Channel, Office
-from loket.queue import demo as queue_demo
 from loket.queue.models import Issuance, Ticket, TicketEvent
 from loket.sync.models import SyncFlag
 from tests.conftest import WIB

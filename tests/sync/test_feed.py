@@ -9,7 +9,7 @@ from django.template import Context, Template
 
 from loket.booking.models import BookingStatus
 from loket.core import clock
-from loket.queue import demo as queue_demo
+from loket.demo import queue as queue_demo
 from loket.queue.models import Ticket
 from loket.sync.apply import apply_central_items
 from loket.sync.models import AppliedChange, CentralChange, NodeState, SyncFlag

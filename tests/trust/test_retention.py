@@ -20,14 +20,14 @@ from loket.core.personal_data import ANONYMISED_NAME, KINDS, anonymise_closed_ca
 from loket.notifications.models import OutboxMessage
 from loket.notifications.services import deliver_due_messages
 from loket.offices.models import CapacityOverride, Channel, ChannelKind
-from loket.outreach import eazy_passport, hotline, planning, service_days
+from loket.outreach import bridge, eazy_passport, hotline, planning, service_days
 from loket.outreach.models import (
     EmergencyCase,
     OutreachParticipant,
     OutreachRequest,
     WalkInAdmission,
 )
-from loket.queue import bridge, check_in, counter_actions, office_setup, walk_ins
+from loket.queue import check_in, counter_actions, office_setup, walk_ins
 from loket.queue import issuance as queue_issuance
 from loket.queue.models import Counter, Issuance, LaneKind, StaffRole, Ticket
 from loket.release import services as fair_release

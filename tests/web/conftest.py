@@ -8,11 +8,11 @@ import pytest
 from django.db import transaction
 
 from loket.accounts.services import save_applicant
+from loket.booking.payments import sign_payment_notice
 from loket.booking.services import (
     ApplicantData,
     book_appointment,
     record_payment,
-    sign_payment_notice,
 )
 from loket.core import clock
 from loket.notifications.models import OutboxMessage

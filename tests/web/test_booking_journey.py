@@ -156,7 +156,7 @@ def test_book_check_pay_and_get_the_proof(web, person, account):
 
 @pytest.mark.django_db
 def test_qr_on_the_proof_is_the_signed_payload(web, confirmed):
-    from loket.booking.services import qr_payload, verify_qr
+    from loket.booking.proofs import qr_payload, verify_qr
 
     html = web.get(reverse("web:proof", args=[confirmed.code])).content.decode()
     assert "<svg" in html

@@ -3,7 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from loket.booking.models import Booking
-from loket.booking.services import record_payment, sign_payment_notice
+from loket.booking.payments import sign_payment_notice
+from loket.booking.services import record_payment
 from loket.core import clock
 from loket.core.errors import DomainError
 

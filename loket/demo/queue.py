@@ -9,15 +9,11 @@ from django.db import transaction
 from loket.accounts.models import User
 from loket.accounts.services import create_verified_account
 from loket.booking.models import Booking
-from loket.booking.services import (
-    ApplicantData,
-    book_appointment,
-    record_payment,
-    sign_payment_notice,
-)
+from loket.booking.payments import sign_payment_notice
+from loket.booking.services import ApplicantData, book_appointment, record_payment
 from loket.core import clock
 from loket.core.errors import DomainError
-from loket.offices.demo import DEMO_APPLICANT, DEMO_OFFICE
+from loket.demo.office import DEMO_APPLICANT, DEMO_OFFICE
 from loket.offices.models import Channel, Office
 from loket.offices.selectors import load_channel_plan
 from loket.queue import office_setup, staff_roles

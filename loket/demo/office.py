@@ -10,12 +10,8 @@ from django.db import transaction
 
 from loket.accounts.models import User
 from loket.accounts.services import create_verified_account
-from loket.booking.services import (
-    ApplicantData,
-    book_appointment,
-    record_payment,
-    sign_payment_notice,
-)
+from loket.booking.payments import sign_payment_notice
+from loket.booking.services import ApplicantData, book_appointment, record_payment
 from loket.capacity.selectors import list_availability
 from loket.core import clock
 from loket.offices.models import (

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
 from loket.core import clock
-from loket.offices import demo
+from loket.demo import office as demo
+from loket.demo.outreach import load_outreach_demo
+from loket.demo.queue import load_queue_demo, load_todays_booking
 from loket.offices.selectors import office_closed_reason
-from loket.outreach.demo import load_outreach_demo
-from loket.queue.demo import load_queue_demo, load_todays_booking
 
 
 class Command(BaseCommand):
