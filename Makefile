@@ -44,9 +44,14 @@ migrate: install
 # The demo office, its staff and sample bookings, and 30 days of generated history up to
 # yesterday for the reports (skipped when those days already have data): today and the days
 # ahead stay free but for the sample bookings.
+# An office node (LOKET_ROLE=office) loads no demo: its data comes from the central site.
 demo: migrate
+ifeq ($(LOKET_ROLE),office)
+	@echo "Office node: the office's data comes from the central site ($(LOKET_CENTRAL_URL))"
+else
 	$(PY) manage.py load_demo
 	$(PY) manage.py generate_year --office KRW --last-days 30 --bookings 3500 --if-empty
+endif
 
 # The production server (gunicorn with config/gunicorn.py, static files by WhiteNoise) and the
 # background worker (expires unpaid holds, sends e-mail); both stop together on Ctrl-C.

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import load
+from bench import load, node_sync
 from bench.burst import run_make_run_burst
 from bench.prepare import (
     check_ledger,
@@ -524,6 +524,7 @@ def main(argv: list[str]) -> int:
             line("unexpected answer", sample)
         print(f"connections dropped: {burst_result.connections_dropped}")
         failed |= not burst_result.ok
+    failed |= not node_sync.print_lines()
     print("Memory")
     line("server peak RSS (master + workers)", f"{sampler.peak_mb:.0f} MB")
     print("Reports: a generated year of office BESAR (loket.reports.bench)")

@@ -47,6 +47,9 @@ def main(argv: list[str]) -> int:
     ]
     if not args.no_worker:
         commands.append([python, "manage.py", "run_worker"])
+    if os.environ.get("LOKET_ROLE", "").strip().lower() == "office":
+        # An office node follows the central site and sends the office's changes (loket.sync).
+        commands.append([python, "manage.py", "run_sync"])
     stopping = False
 
     def stop(*_):

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "loket.release",
     "loket.web",
     "loket.demo",
+    "loket.sync",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "loket.staff.session.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # On an office node (LOKET_ROLE=office), online booking is refused: it stays central.
+    "loket.sync.middleware.OfficeNodeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -383,3 +386,21 @@ if LOKET_TRAINING_DATE:
                 "LOKET_TRAINING_DATE is 'next-working-day' or a date YYYY-MM-DD."
             ) from _exc
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("loket.core.context_processors.training")
+
+# Office nodes (README, "The office node"). A node: LOKET_ROLE=office, the central site's
+# address, its office code and key. The central site: LOKET_SYNC_KEYS "KRW=key,...".
+LOKET_ROLE = os.environ.get("LOKET_ROLE", "central").strip().lower()
+if LOKET_ROLE not in ("central", "office"):
+    raise ImproperlyConfigured("LOKET_ROLE is 'central' or 'office'.")
+LOKET_CENTRAL_URL = os.environ.get("LOKET_CENTRAL_URL", "").strip()
+LOKET_OFFICE_CODE = os.environ.get("LOKET_OFFICE_CODE", "").strip().upper()
+LOKET_OFFICE_KEY = os.environ.get("LOKET_OFFICE_KEY", "").strip()
+LOKET_SYNC_KEYS = os.environ.get("LOKET_SYNC_KEYS", "").strip()
+LOKET_SYNC_HORIZON_DAYS = int(os.environ.get("LOKET_SYNC_HORIZON_DAYS", "14"))
+LOKET_SYNC_INTERVAL = float(os.environ.get("LOKET_SYNC_INTERVAL", "1"))
+LOKET_SYNC_TIMEOUT = float(os.environ.get("LOKET_SYNC_TIMEOUT", "5"))
+LOKET_SYNC_OFFLINE_AFTER_SECONDS = int(os.environ.get("LOKET_SYNC_OFFLINE_AFTER_SECONDS", "30"))
+if LOKET_ROLE == "office" and not (LOKET_CENTRAL_URL and LOKET_OFFICE_CODE and LOKET_OFFICE_KEY):
+    raise ImproperlyConfigured(
+        "LOKET_ROLE=office needs LOKET_CENTRAL_URL, LOKET_OFFICE_CODE and LOKET_OFFICE_KEY."
+    )

@@ -7,6 +7,7 @@ from loket.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/sync/", include("loket.sync.urls")),  # office nodes (office key), before the API
     path("api/v1/", api.urls),
     path("office/", include("loket.staff.urls")),
     path("office/", include("loket.queue.urls")),

@@ -22,7 +22,8 @@ FLOORS = (
     ("capacity",),  # the ledger of places
     ("booking",),  # bookings and their lifecycle
     ("waitlist", "release", "queue", "outreach"),  # the channels
-    ("web", "reports", "demo"),  # the applicant website; reports and planning; the demo loader
+    ("web", "reports", "demo", "sync"),  # the applicant website; reports and planning; the demo
+    # loader; office nodes
 )
 
 # Edges that would climb a floor or close a cycle and are tolerated: none since issue 13. Keep

@@ -186,3 +186,20 @@ def move_booking(
         BookingMoved(booking=booking, from_slot_id=from_slot_id, to_slot_id=to_slot.pk, at=now)
     )
     return True
+
+
+def apply_office_status(booking: Booking, *, to: str) -> bool:
+    """Write the status an office node's desk gave the booking (loket.sync, at the central
+    site): checked in, completed or no-show. The node's own lifecycle already wrote the fact
+    (its BookingEvent arrives with it), so none is written here. From cancelled (a central
+    cancellation the office had not seen: the person was served) the caller takes the place
+    back first. False if the booking was already there."""
+    if to not in (S.CHECKED_IN, S.COMPLETED, S.NO_SHOW):
+        raise ValueError(f"{to} is not the office's to set")
+    now = clock.now()
+    updated = (
+        Booking.objects.filter(pk=booking.pk).exclude(status=to).update(status=to, updated_at=now)
+    )
+    if updated:
+        booking.status, booking.updated_at = to, now
+    return bool(updated)

@@ -283,3 +283,16 @@ def clear_full_on_added(event: PlacesAdded) -> None:
         "pk", flat=True
     ):
         clear_full(slot_id)
+
+
+def set_replicated_count(*, slot_id: int, used: int) -> None:
+    """The places an office node has handed out of a slot its office owns (a walk-in lane's,
+    loket.sync): at the central site, the node's count is the true one."""
+    CapacitySlot.objects.filter(pk=slot_id).update(used=used)
+
+
+def take_place_beyond_capacity(*, slot_id: int) -> None:
+    """One more place, taken at once: the office served someone whose place the central site
+    had meanwhile given away (loket.sync). The window grows by one so the ledger stays whole;
+    the caller flags it for the supervisor."""
+    CapacitySlot.objects.filter(pk=slot_id).update(capacity=F("capacity") + 1, used=F("used") + 1)

@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncConfig(AppConfig):
+    name = "loket.sync"
+    label = "sync"
+    verbose_name = _("Office nodes")
+
+    def ready(self):
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
+        from loket.core import events
+        from loket.sync import listeners
+
+        # The central site's feed: every booking change of an office, and its configuration.
+        events.listen(BookingStatusChanged, listeners.booking_changed)
+        events.listen(BookingMoved, listeners.booking_changed)
+        if settings.LOKET_ROLE == "office":
+            # The central site's duties are not a node's: its holds, reminders and offers are
+            # the central site's (a node would remind people twice).
+            from loket.notifications.jobs import Job, register_job
+
+            for name in ("expire_holds", "reminders", "expire_offers"):
+                register_job(name, Job(lambda: 0, 99, None))
+        for model in listeners.config_models():
+            uid = f"loket.sync.{model.__name__}"
+            post_save.connect(listeners.config_saved, sender=model, dispatch_uid=uid)
+            post_delete.connect(listeners.config_saved, sender=model, dispatch_uid=uid)
+        post_save.connect(
+            listeners.staff_account_saved, sender=get_user_model(), dispatch_uid="loket.sync.user"
+        )

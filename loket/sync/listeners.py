@@ -1,0 +1,68 @@
+"""What feeds the central site's change feed, in the transaction of the change."""
+
+from django.conf import settings
+
+from loket.sync.feed import BOOKING, CONFIG, record_change
+
+
+def booking_changed(event) -> None:
+    booking = event.booking
+    record_change(office_id=booking.office_id, model=BOOKING, object_pk=str(booking.pk))
+
+
+def config_models() -> list:
+    from loket.offices.models import (
+        ArrivalWindow,
+        CapacityOverride,
+        Channel,
+        Closure,
+        Office,
+        WeekdayCapacity,
+        WorkingAreaRegency,
+    )
+    from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
+
+    return [
+        Office,
+        Channel,
+        WeekdayCapacity,
+        WorkingAreaRegency,
+        ArrivalWindow,
+        CapacityOverride,
+        Closure,
+        Stage,
+        Lane,
+        Counter,
+        QueueSettings,
+        StaffMembership,
+    ]
+
+
+def _office_id(instance) -> int | None:
+    if type(instance).__name__ == "Office":
+        return instance.pk
+    if hasattr(instance, "office_id"):
+        return instance.office_id
+    channel = getattr(instance, "channel", None)
+    return getattr(channel, "office_id", None)
+
+
+def config_saved(sender, instance, raw=False, **kwargs) -> None:
+    """An office's configuration changed (admin, a command; saved or deleted): its node takes
+    it again. Saves made by the replication itself (raw) are not changes."""
+    office_id = _office_id(instance)
+    if raw or office_id is None:
+        return
+    record_change(office_id=office_id, model=CONFIG, object_pk="-")
+
+
+def staff_account_saved(sender, instance, raw=False, **kwargs) -> None:
+    """A staff account changed (a new password, switched off): the nodes of its offices take
+    it again, so nobody keeps at the node a login the central site took away."""
+    update_fields = kwargs.get("update_fields")
+    if raw or instance.pk is None or not settings.LOKET_SYNC_KEYS:
+        return
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    for office_id in instance.staff_memberships.values_list("office_id", flat=True):
+        record_change(office_id=office_id, model=CONFIG, object_pk="-")

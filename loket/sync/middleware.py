@@ -1,0 +1,42 @@
+"""On an office node, online booking is refused with a clear message: it stays central."""
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from loket.sync.feed import is_office_node
+
+# The applicant's booking paths: pages and API.
+CENTRAL_ONLY_PAGES = ("/book/", "/bookings/", "/waitlist/", "/release/", "/accounts/register/")
+CENTRAL_ONLY_API = (
+    "/api/v1/bookings",
+    "/api/v1/payments",
+    "/api/v1/waitlist",
+    "/api/v1/release",
+    "/api/v1/auth/register",
+)
+
+
+def refusal_text() -> str:
+    return _(
+        "Online booking is done on the central site only. This computer is the office's own "
+        "server: it checks in bookings and runs the queue."
+    )
+
+
+class OfficeNodeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_office_node():
+            path = request.path
+            if path.startswith(CENTRAL_ONLY_API):
+                return JsonResponse(
+                    {"code": "online_booking_central_only", "detail": refusal_text()}, status=503
+                )
+            if path.startswith(CENTRAL_ONLY_PAGES):
+                text = escape(refusal_text())
+                body = f"<!doctype html><title>Loket</title><main><h1>{text}</h1></main>"
+                return HttpResponse(body, status=503)
+        return self.get_response(request)

@@ -1,0 +1,72 @@
+"""Who owns what (README, "The office node"): ownership decides every conflict.
+
+The central site owns online places, bookings' existence and cancellation, payments, accounts
+and configuration. The office owns its walk-in lanes, its day's queue (tickets, their events,
+issuance, BAP cases, counters' sign-ins) and what its desk did to a booking once the person
+stood there (checked in, completed, no-show).
+"""
+
+from loket.booking.models import BookingStatus
+from loket.offices.models import ChannelKind
+
+ROLE_CENTRAL = "central"
+ROLE_OFFICE = "office"
+
+# Booking statuses only the office sets: the person was at the desk.
+# (Plain strings: an enum member hashes by its name, so a row's value would not be found.)
+OFFICE_STATUSES = frozenset(
+    s.value for s in (BookingStatus.CHECKED_IN, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+)
+
+# Channels whose places the office hands out itself (its walk-in lanes and examinations).
+OFFICE_CHANNEL_KINDS = frozenset(
+    k.value
+    for k in (
+        ChannelKind.PRIORITY,
+        ChannelKind.LOST_DAMAGED,
+        ChannelKind.EMERGENCY,
+        ChannelKind.SIMPATIK,
+        ChannelKind.BAP,
+    )
+)
+
+# Tables the node writes, captured by its triggers, with the operations that are captured.
+# "insert" tables hold rows only the office creates: their ids come from the office's own range.
+NODE_TABLES: dict[str, tuple[str, str]] = {
+    # table: (model label, captured operations)
+    "queue_ticket": ("queue.ticket", "IU"),
+    "queue_ticketevent": ("queue.ticketevent", "IU"),
+    "queue_ticketsequence": ("queue.ticketsequence", "IU"),
+    "queue_issuance": ("queue.issuance", "IU"),
+    "queue_bapcase": ("queue.bapcase", "IU"),
+    "queue_countersignin": ("queue.countersignin", "IU"),
+    "booking_bookingevent": ("booking.bookingevent", "I"),
+    "core_auditevent": ("core.auditevent", "I"),
+    "booking_booking": ("booking.booking", "U"),
+    "capacity_capacityslot": ("capacity.capacityslot", "IU"),
+    "capacity_liveplace": ("capacity.liveplace", "IUD"),
+}
+
+# Rows only the office creates: on the node their ids start at office id x ID_RANGE, so they
+# keep their id at the central site. A SQLite central site moves its own ids of these tables
+# above every office's range (CENTRAL_ID_FLOOR) before it stores a node's row.
+OFFICE_CREATED_TABLES = (
+    "queue_ticket",
+    "queue_ticketevent",
+    "queue_ticketsequence",
+    "queue_issuance",
+    "queue_bapcase",
+    "queue_countersignin",
+    "booking_bookingevent",
+    "core_auditevent",
+)
+# A slot the node had to create (a day past what the central site sent) also takes an id from
+# the office's range; the central site keeps it (known limit: a SQLite central site that stores
+# one then numbers its own new slots after it).
+NODE_ID_TABLES = (*OFFICE_CREATED_TABLES, "capacity_capacityslot")
+ID_RANGE = 10**12
+CENTRAL_ID_FLOOR = 10**15
+
+
+def office_id_base(office_pk: int) -> int:
+    return office_pk * ID_RANGE
