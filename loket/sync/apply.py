@@ -106,8 +106,8 @@ def _forget_removed_staff(items: list[dict]) -> None:
     offices = [row["pk"] for row in items if row["model"] == "offices.office"]
     if not offices:
         return
-    kept = [row["pk"] for row in items if row["model"] == "queue.staffmembership"]
-    membership = apps.get_model("queue.StaffMembership")
+    kept = [row["pk"] for row in items if row["model"] == "staff.staffmembership"]
+    membership = apps.get_model("staff.StaffMembership")
     membership.objects.filter(office_id__in=offices).exclude(pk__in=kept).delete()
 
 

@@ -30,7 +30,8 @@ from loket.offices.models import (
     WeekdayCapacity,
     WorkingAreaRegency,
 )
-from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
+from loket.queue.models import Counter, Lane, QueueSettings, Stage
+from loket.staff.models import StaffMembership
 from loket.sync.models import CentralChange, OfficeFeed, SyncFlag
 from loket.sync.ownership import ROLE_OFFICE
 

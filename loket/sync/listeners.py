@@ -20,7 +20,8 @@ def config_models() -> list:
         WeekdayCapacity,
         WorkingAreaRegency,
     )
-    from loket.queue.models import Counter, Lane, QueueSettings, StaffMembership, Stage
+    from loket.queue.models import Counter, Lane, QueueSettings, Stage
+    from loket.staff.models import StaffMembership
 
     return [
         Office,

@@ -61,7 +61,7 @@ def test_the_snapshot_holds_the_office_its_staff_and_the_coming_bookings(
     answer = get(client, "/snapshot")
     assert answer.status_code == 200
     models = {item["model"] for item in answer.json()["items"]}
-    assert {"offices.office", "queue.lane", "queue.staffmembership", "booking.booking"} <= models
+    assert {"offices.office", "queue.lane", "staff.staffmembership", "booking.booking"} <= models
     booked = [i for i in answer.json()["items"] if i["model"] == "booking.booking"]
     assert [b["fields"]["code"] for b in booked] == [booking.code]
     users = [i for i in answer.json()["items"] if i["model"] == "accounts.user"]
@@ -224,7 +224,7 @@ def test_the_banner_says_since_when_the_office_is_offline(settings, db):
 def test_a_role_taken_away_centrally_goes_at_the_node_too(settings, client, central):
     """The supervisor's role is removed at the central site: the feed says the configuration
     changed, and the node that takes it no longer knows the role."""
-    from loket.queue.models import StaffMembership
+    from loket.staff.models import StaffMembership
 
     start = get(client, "/changes?after=0").json()["last"]
     supervisor = StaffMembership.objects.get(office=central, role="supervisor")
@@ -232,7 +232,7 @@ def test_a_role_taken_away_centrally_goes_at_the_node_too(settings, client, cent
     answer = get(client, f"/changes?after={start}").json()
     assert answer["last"] == start + 1
     items = answer["items"]
-    assert supervisor.pk not in [i["pk"] for i in items if i["model"] == "queue.staffmembership"]
+    assert supervisor.pk not in [i["pk"] for i in items if i["model"] == "staff.staffmembership"]
     StaffMembership.objects.create(
         pk=supervisor.pk, office=central, user=supervisor.user, role="supervisor"
     )  # as the node still has it
