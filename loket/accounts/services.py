@@ -310,8 +310,9 @@ def revoke_all_tokens(*, account: User, actor: User | None = None, reason: str) 
     return count
 
 
-def check_applicant(
+def save_applicant(
     *,
+    account: User,
     nik: str,
     name: str,
     birth_date: dt.date,
@@ -320,10 +321,11 @@ def check_applicant(
     domicile_regency: str,
     married: bool = False,
     today: dt.date,
-) -> tuple[str, dict]:
-    """The person's NIK and fields as save_applicant stores them; raises the first fault.
+) -> Applicant:
+    """Add a person to the account, or update the one with this NIK. Locks the account row.
 
-    No query: the booking's one-round-trip path (loket.capacity.onetrip) checks here first."""
+    Call inside a transaction. The cap of 5 is held by `position` 1..5 in the database.
+    """
     info = parse_nik(nik, declared_birth_date=birth_date, today=today)
     if sex and sex != info.sex:
         # The same code as a birth date that contradicts the NIK: one kind of fault, one code.
@@ -348,42 +350,8 @@ def check_applicant(
         "domicile_regency": regency,
         "married": married,
     }
-    return info.nik, fields
-
-
-def new_applicant(*, account: User, nik: str, fields: dict, position: int) -> Applicant:
-    """A new person of the account, unsaved: the one builder of the row."""
-    return Applicant(account=account, nik=nik, position=position, **fields)
-
-
-def save_applicant(
-    *,
-    account: User,
-    nik: str,
-    name: str,
-    birth_date: dt.date,
-    sex: str,
-    phone: str,
-    domicile_regency: str,
-    married: bool = False,
-    today: dt.date,
-) -> Applicant:
-    """Add a person to the account, or update the one with this NIK. Locks the account row.
-
-    Call inside a transaction. The cap of 5 is held by `position` 1..5 in the database.
-    """
-    nik, fields = check_applicant(
-        nik=nik,
-        name=name,
-        birth_date=birth_date,
-        sex=sex,
-        phone=phone,
-        domicile_regency=domicile_regency,
-        married=married,
-        today=today,
-    )
     people = _lock_account_applicants(account)
-    existing = next((p for p in people if p.nik == nik), None)
+    existing = next((p for p in people if p.nik == info.nik), None)
     if existing is not None:
         before = {k: str(getattr(existing, k)) for k in fields}
         changed = {k: v for k, v in fields.items() if getattr(existing, k) != v}
@@ -403,7 +371,7 @@ def save_applicant(
     free = [p for p in range(1, settings.LOKET_MAX_APPLICANTS_PER_ACCOUNT + 1) if p not in taken]
     if not free:
         raise ApplicantLimitReached()
-    applicant = new_applicant(account=account, nik=nik, fields=fields, position=free[0])
+    applicant = Applicant(account=account, nik=info.nik, position=free[0], **fields)
     _add_applicant(applicant, actor=account)
     return applicant
 
@@ -435,14 +403,6 @@ def _lock_account_applicants(account: User) -> list[Applicant]:
     return [Applicant.from_db(connection.alias, names, row) for row in rows]
 
 
-def applicant_added_event(applicant: Applicant, *, actor: User):
-    """The `applicant.added` audit row of a new person, unsaved, for a statement that inserts
-    both: its object id (the new applicant's id) is left empty for that statement to fill."""
-    event = audit.build(action="applicant.added", obj=applicant, actor=actor)
-    event.object_id = ""
-    return event
-
-
 def _add_applicant(applicant: Applicant, *, actor: User) -> None:
     """INSERT the applicant and its `applicant.added` audit row.
 
@@ -454,7 +414,9 @@ def _add_applicant(applicant: Applicant, *, actor: User) -> None:
         return
     connection = connections[router.db_for_write(Applicant)]
     insert = fastsql.row_insert(Applicant)
-    event = applicant_added_event(applicant, actor=actor)
+    # The new applicant's id is the audit row's object id, filled in by the statement.
+    event = audit.build(action="applicant.added", obj=applicant, actor=actor)
+    event.object_id = ""
     audit_insert = fastsql.row_insert(type(event), returning_pk=False)
     overrides = {"object_id": 'new_applicant."id"::text'}
     sql = (

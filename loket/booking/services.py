@@ -8,17 +8,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
-from loket.accounts.services import (
-    applicant_added_event,
-    check_applicant,
-    new_applicant,
-    save_applicant,
-)
+from loket.accounts.services import save_applicant
 from loket.booking import config_cache, domain, lifecycle
 from loket.booking.gates import pass_gates
 from loket.booking.models import (
@@ -30,7 +25,7 @@ from loket.booking.models import (
     Purpose,
 )
 from loket.booking.payments import receive_payment_notice
-from loket.capacity import live, onetrip
+from loket.capacity import live
 from loket.capacity import services as ledger
 from loket.capacity.models import CapacitySlot
 from loket.core import audit, clock, fastsql
@@ -231,41 +226,75 @@ def book_appointment(
     now = clock.now()
     try:
         with transaction.atomic():
-            if held_slot_id is None and onetrip.enabled():
-                booking = _book_in_one_trip(
-                    account=account,
-                    channel=channel,
-                    day=day,
-                    slot=slot,
-                    application_type=application_type,
-                    purpose=purpose,
-                    passport_type=passport_type,
-                    applicant=applicant,
-                    now=now,
+            person = save_applicant(
+                account=account,
+                nik=applicant.nik,
+                name=applicant.name,
+                birth_date=applicant.birth_date,
+                sex=applicant.sex,
+                phone=applicant.phone,
+                domicile_regency=applicant.domicile_regency,
+                married=applicant.married,
+                today=clock.local_today(tz),
+            )
+            if held_slot_id is None:
+                # A fair-release channel: only with a current waiting-room admission.
+                pass_gates(account=account, channel=channel, day=day, nik=person.nik)
+            validity = domain.validity_years(
+                birth_date=person.birth_date, on=day, married=person.married
+            )
+            amount = _fee(
+                item=domain.tariff_item(passport_type=passport_type, validity=validity), on=day
+            )
+            booking = Booking(
+                code=domain.new_booking_code(),
+                account=account,
+                applicant=person,
+                nik=person.nik,
+                office=channel.office,
+                channel=channel,
+                slot=slot,
+                date=day,
+                window_start=slot.window_start,
+                window_end=slot.window_end,
+                application_type=application_type,
+                purpose=purpose,
+                passport_type=passport_type,
+                validity_years=validity,
+                billing_code=domain.new_billing_code(),
+                amount=amount,
+                pay_before=now + dt.timedelta(minutes=channel.hold_minutes),
+                created_at=now,
+                updated_at=now,
+            )
+            message = {
+                "dedupe_key": f"booking-created:{booking.code}",
+                "recipient": account.email,
+                "subject": gettext("Booking %(code)s: pay before %(deadline)s")
+                % {"code": booking.code, "deadline": _local(booking.pay_before, tz)},
+                "body": gettext(
+                    "Your place on %(date)s at %(window)s is held until %(deadline)s. "
+                    "Pay Rp%(amount)s with billing code %(billing)s."
                 )
-            else:
-                person = _save_person(account, applicant, tz)
-                if held_slot_id is None:
-                    # A fair-release channel: only with a current waiting-room admission.
-                    pass_gates(account=account, channel=channel, day=day, nik=person.nik)
-                booking = _new_booking(
-                    account=account,
-                    person=person,
-                    channel=channel,
-                    slot=slot,
-                    day=day,
-                    application_type=application_type,
-                    purpose=purpose,
-                    passport_type=passport_type,
-                    now=now,
-                )
-                took = _write_booking(
-                    booking,
-                    actor=account,
-                    take_slot_id=slot.pk if held_slot_id is None else None,
-                )
-                if not took:
-                    raise ledger.QuotaExhausted()
+                % {
+                    "date": texts.office_day(day),
+                    "window": texts.office_window(slot.window_start, slot.window_end, tz),
+                    "deadline": _local(booking.pay_before, tz),
+                    "amount": f"{amount:,}".replace(",", "."),
+                    "billing": booking.billing_code,
+                }
+                + "\n\n"
+                + gettext("Pay or check the payment here: %(url)s")
+                % {"url": texts.link("web:pay", booking.code)},
+            }
+            took = _write_booking(
+                booking,
+                actor=account,
+                message=message,
+                take_slot_id=slot.pk if held_slot_id is None else None,
+            )
+            if not took:
+                raise ledger.QuotaExhausted()
     except IntegrityError as exc:
         if "booking_one_active_per_nik" in str(exc) or "booking_booking.nik" in str(exc):
             # The person's own unpaid hold past its deadline must not block them.
@@ -296,206 +325,43 @@ def book_appointment(
     return booking
 
 
-def _save_person(account: User, applicant: ApplicantData, tz: str):
-    """The applicant's row on the account (accounts.save_applicant), in the caller's
-    transaction."""
-    return save_applicant(
-        account=account,
-        nik=applicant.nik,
-        name=applicant.name,
-        birth_date=applicant.birth_date,
-        sex=applicant.sex,
-        phone=applicant.phone,
-        domicile_regency=applicant.domicile_regency,
-        married=applicant.married,
-        today=clock.local_today(tz),
-    )
+def _write_booking(
+    booking: Booking, *, actor: User, message: dict, take_slot_id: int | None
+) -> bool:
+    """INSERT the booking, its `booking.created` audit row, its outbox message and the
+    person's live-place claim (loket.capacity.live: an IntegrityError if another channel holds
+    it), then take the place in `take_slot_id` (if given) by the ledger's conditional UPDATE,
+    last, so the hot slot row is locked only until the commit. False: no place was free.
 
-
-def _new_booking(
-    *,
-    account: User,
-    person,
-    channel: Channel,
-    slot: CapacitySlot,
-    day: dt.date,
-    application_type: str,
-    purpose: str,
-    passport_type: str,
-    now: dt.datetime,
-) -> Booking:
-    """The new booking's row, unsaved: the one builder, whichever path writes it."""
-    validity = domain.validity_years(birth_date=person.birth_date, on=day, married=person.married)
-    amount = _fee(item=domain.tariff_item(passport_type=passport_type, validity=validity), on=day)
-    return Booking(
-        code=domain.new_booking_code(),
-        account=account,
-        applicant=person,
-        nik=person.nik,
-        office=channel.office,
-        channel=channel,
-        slot=slot,
-        date=day,
-        window_start=slot.window_start,
-        window_end=slot.window_end,
-        application_type=application_type,
-        purpose=purpose,
-        passport_type=passport_type,
-        validity_years=validity,
-        billing_code=domain.new_billing_code(),
-        amount=amount,
-        pay_before=now + dt.timedelta(minutes=channel.hold_minutes),
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _booking_rows(booking: Booking, *, actor: User) -> dict:
-    """A new booking's other rows, unsaved, each from its own builder: its `booking.created`
-    audit row, its outbox message and the person's live-place claim (loket.capacity.live)."""
-    tz = booking.office.time_zone
-    slot = booking.slot
-    message = build_message(
-        dedupe_key=f"booking-created:{booking.code}",
-        recipient=actor.email,
-        subject=gettext("Booking %(code)s: pay before %(deadline)s")
-        % {"code": booking.code, "deadline": _local(booking.pay_before, tz)},
-        body=gettext(
-            "Your place on %(date)s at %(window)s is held until %(deadline)s. "
-            "Pay Rp%(amount)s with billing code %(billing)s."
-        )
-        % {
-            "date": texts.office_day(booking.date),
-            "window": texts.office_window(slot.window_start, slot.window_end, tz),
-            "deadline": _local(booking.pay_before, tz),
-            "amount": f"{booking.amount:,}".replace(",", "."),
-            "billing": booking.billing_code,
-        }
-        + "\n\n"
-        + gettext("Pay or check the payment here: %(url)s")
-        % {"url": texts.link("web:pay", booking.code)},
-    )
-    return {
-        "audit_row": audit.build(
+    Each row comes from its own builder; PostgreSQL gets the five statements in one round
+    trip (loket.core.fastsql.Batch), in this order, in the caller's transaction; other
+    databases the ORM's statements one by one.
+    """
+    batch = fastsql.Batch(Booking)
+    batch.insert(booking, returning_pk=True)
+    batch.insert(
+        audit.build(
             action="booking.created",
             obj=booking,
             actor=actor,
             office=booking.office,
             after=lifecycle.snapshot(booking),
-        ),
-        "message": message,
-        "claim": live.new_claim(
+        )
+    )
+    batch.insert(build_message(**message), ignore_conflicts=True)
+    batch.insert(
+        live.new_claim(
             nik=booking.nik,
             kind=booking.channel.kind,
             holder=live.holder_of(booking),
             office=booking.office,
             day=booking.date,
-        ),
-    }
-
-
-def _write_booking(booking: Booking, *, actor: User, take_slot_id: int | None) -> bool:
-    """INSERT the booking and its rows (`_booking_rows`: its audit row, its outbox message and
-    the person's live-place claim, an IntegrityError if another channel holds it), then take
-    the place in `take_slot_id` (if given) by the ledger's conditional UPDATE, last, so the
-    hot slot row is locked only until the commit. False: no place was free.
-
-    PostgreSQL gets the five statements in one round trip (loket.core.fastsql.Batch), in this
-    order, in the caller's transaction; other databases the ORM's statements one by one.
-    (A new booking on PostgreSQL goes through `_book_in_one_trip` instead; this path remains
-    for an accepted waiting-list offer's place and for other databases.)
-    """
-    rows = _booking_rows(booking, actor=actor)
-    batch = fastsql.Batch(Booking)
-    batch.insert(booking, returning_pk=True)
-    batch.insert(rows["audit_row"])
-    batch.insert(rows["message"], ignore_conflicts=True)
-    batch.insert(rows["claim"])
+        )
+    )
     if take_slot_id is not None:
         batch.execute(*ledger.take_place_statement(take_slot_id))
     counts = batch.run()
     return take_slot_id is None or counts[-1] == 1
-
-
-def _book_in_one_trip(
-    *,
-    account: User,
-    channel: Channel,
-    day: dt.date,
-    slot: CapacitySlot,
-    application_type: str,
-    purpose: str,
-    passport_type: str,
-    applicant: ApplicantData,
-    now: dt.datetime,
-) -> Booking:
-    """The booking of `_write_booking` and its applicant (accounts.save_applicant) in one
-    round trip: the ledger's database function (loket.capacity.onetrip). The same rows from
-    the same builders, the same refusals: a full window raises QuotaExhausted, a unique index
-    the same IntegrityError. In the caller's transaction.
-
-    Locks: the gates' rows (a fair release's admission), the account row, the NIK's index
-    entries, then the slot row, last.
-    """
-    tz = channel.office.time_zone
-    nik, fields = check_applicant(
-        nik=applicant.nik,
-        name=applicant.name,
-        birth_date=applicant.birth_date,
-        sex=applicant.sex,
-        phone=applicant.phone,
-        domicile_regency=applicant.domicile_regency,
-        married=applicant.married,
-        today=clock.local_today(tz),
-    )
-    person = new_applicant(account=account, nik=nik, fields=fields, position=0)
-    try:
-        # A fair-release channel: only with a current waiting-room admission.
-        pass_gates(account=account, channel=channel, day=day, nik=nik)
-    except DomainError:
-        # The other path refuses a full applicant list before the gates: so does this one.
-        _save_person(account, applicant, tz)
-        raise
-    booking = _new_booking(
-        account=account,
-        person=person,
-        channel=channel,
-        slot=slot,
-        day=day,
-        application_type=application_type,
-        purpose=purpose,
-        passport_type=passport_type,
-        now=now,
-    )
-    rows = _booking_rows(booking, actor=account)
-    placed = onetrip.book_place(
-        slot_id=slot.pk,
-        booking=booking,
-        applicant=person,
-        applicant_fields=fields,
-        applicant_audit=applicant_added_event(person, actor=account),
-        **rows,
-    )
-    if placed.status == onetrip.NEEDS_APPLICANT:
-        # A person whose details changed, or a full list: the account's own rule decides,
-        # under the account's lock the function has just taken.
-        person = _save_person(account, applicant, tz)
-        placed = onetrip.book_place(
-            slot_id=slot.pk, booking=booking, applicant_id=person.pk, **rows
-        )
-    else:
-        person.pk = placed.applicant_id
-        person.position = placed.applicant_position
-        person.created_at = placed.applicant_created_at
-        person._state.adding = False
-        person._state.db = router.db_for_write(type(person))
-    if placed.status == onetrip.FULL:
-        raise ledger.QuotaExhausted()
-    booking.pk = placed.booking_id
-    booking.applicant = person
-    booking._state.adding = False
-    booking._state.db = router.db_for_write(Booking)
-    return booking
 
 
 def _local(moment: dt.datetime, tz: str) -> str:

@@ -48,16 +48,10 @@ def test_an_outbox_message_already_there_is_kept(online, account):
 
 
 @pytest.mark.postgres
-def test_the_batch_path_is_three_round_trips_in_its_transaction_on_postgresql(
-    online, account, monkeypatch
-):
-    """Without the ledger's function (loket.capacity.onetrip: a new booking on PostgreSQL is
-    one statement, see tests/capacity/test_onetrip.py): the account lock, then the read of its
-    applicants; the new applicant with its audit row; the booking, its audit row, its outbox
-    message, the live-place claim and the ledger's conditional UPDATE."""
-    from loket.capacity import onetrip
-
-    monkeypatch.setattr(onetrip, "enabled", lambda: False)
+def test_a_booking_is_three_round_trips_in_its_transaction_on_postgresql(online, account):
+    """The account lock, then the read of its applicants; the new applicant with its audit row;
+    the booking, its audit row, its outbox message, the live-place claim and the ledger's
+    conditional UPDATE."""
     book(account, online, serial=1)  # warms the configuration cache
     with CaptureQueriesContext(connection) as queries:
         book(account, online, serial=2)
