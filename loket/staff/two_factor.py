@@ -19,9 +19,7 @@ from loket.staff.models import StaffMembership
 from loket.staff.permissions import roles_for
 
 
-class CodeWrong(DomainError):
-    code = "otp_code_wrong"
-    status = 400
+class CodeWrong(DomainError, code="otp_code_wrong", status=400):
     message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
 
 
