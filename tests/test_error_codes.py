@@ -105,7 +105,6 @@ regency_outside_working_area    422 RegencyNotInArea
 release_admission_required      409 AdmissionRequired
 release_admission_used          409 AdmissionUsed
 release_already_in_line         409 AlreadyInLine
-release_nik_in_line_elsewhere   409 NikPlaceElsewhere
 release_not_in_line             404 NotInLine
 release_room_closed             409 RoomClosed
 release_turn_not_yet            409 TurnNotYet

@@ -7,7 +7,8 @@ difference. Later arrivals get tickets in arrival order, after every lottery tic
 line is the rank of the ticket; joining again (refresh, reconnect, another device) returns the
 same row: one per account, held by a unique constraint. One NIK has one usable place (a
 partial unique constraint); a NIK joining again through another account gets a place that is
-answered like any other but never admits a booking, so joining tells nobody whether another
+answered like any other but never admits a booking (at its turn the booking gets the identity
+refusal, as for a NIK booked by another account), so joining tells nobody whether another
 account already put that NIK in line.
 
 Admission is a schedule, not a worker: rank r is let in at
@@ -30,6 +31,7 @@ from loket.booking import config_cache
 from loket.core import clock
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity.nik import is_nik_format, normalize_nik
+from loket.identity.registry import IdentityNotConfirmed
 from loket.offices.domain import release_moment
 from loket.offices.models import Channel
 from loket.offices.selectors import ChannelPlan
@@ -63,13 +65,6 @@ class AlreadyInLine(DomainError, code="release_already_in_line", status=409):
     message = _(
         "Your account already has a place in this waiting room, for another person. One "
         "account has one place: book for that person when it is your turn."
-    )
-
-
-class NikPlaceElsewhere(AdmissionRequired, code="release_nik_in_line_elsewhere"):
-    message = _(
-        "This person's place in the waiting room is held through another account: only that "
-        "place can book for them."
     )
 
 
@@ -221,7 +216,7 @@ def join(*, account, channel: Channel, day: dt.date, nik: str) -> Place:
 
     The answer never depends on other accounts' places: a NIK already in line through another
     account is answered with a place like any other, which never admits a booking (see
-    `use_admission`). Only the account's own place for another NIK is refused here.
+    `use_admission`). Only the account's own place for another person is refused here.
     """
     nik = normalize_nik(nik)
     if not is_nik_format(nik):
@@ -270,6 +265,8 @@ def use_admission(*, account, channel: Channel, day: dt.date, nik: str) -> None:
     if place.state == "passed":
         raise TurnPassed()
     if entry.nik_held_elsewhere:
-        raise NikPlaceElsewhere()
+        # The booking's answer for a NIK whose booking is another account's: the same as for
+        # a name and birth date that do not match the NIK (loket.identity.registry).
+        raise IdentityNotConfirmed()
     if not WaitingEntry.objects.filter(pk=entry.pk, used_at__isnull=True).update(used_at=now):
         raise AdmissionUsed()

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from loket.accounts.services import create_verified_account
 from loket.booking.models import BookingStatus
 from loket.core import clock
+from loket.identity.registry import IdentityNotConfirmed
 from loket.release import services
 from loket.release.models import LATE_BASE, FairRelease, WaitingEntry
 from tests.conftest import make_nik
@@ -124,7 +125,8 @@ def test_joining_tells_nobody_whether_another_account_put_the_nik_in_line(
     online, release, account, other_account
 ):
     """The same answer for a NIK in line through another account and for a fresh one; only
-    the holder's place can book, and the other is told so at its turn, not on joining."""
+    the holder's place can book: the other gets, at its turn, the booking's identity refusal
+    (the answer for a name and birth date that do not match), never "already in line"."""
     third = create_verified_account(email="p9@contoh.id", password="x-long-pw-1")
     with clock.frozen_at(release.lottery_ends_at + dt.timedelta(seconds=1)):
         holder = join(account, online, 1)
@@ -142,9 +144,12 @@ def test_joining_tells_nobody_whether_another_account_put_the_nik_in_line(
         assert services.my_place(account=other_account, channel=online, day=DAY).state == (
             "admitted"
         )
-        with pytest.raises(services.NikPlaceElsewhere) as exc:
+        with pytest.raises(IdentityNotConfirmed) as exc:
             book(other_account, online, day=DAY, applicant=person(dt.date(1980, 1, 2)))
-        assert exc.value.code == "release_nik_in_line_elsewhere" and exc.value.status == 409
+        assert exc.value.code == "identity_not_confirmed"
+        # The same answer as for a name that does not match the NIK:
+        with pytest.raises(IdentityNotConfirmed):
+            book(third, online, day=DAY, applicant=person(dt.date(1980, 1, 2), name="Lain"))
         made = book(account, online, day=DAY, applicant=person(dt.date(1980, 1, 2)))
         assert made.status == BookingStatus.AWAITING_PAYMENT
 
