@@ -312,7 +312,12 @@ def test_the_office_keeps_serving_while_the_central_site_is_down(sites, open_pag
 
     board = open_page(node.url, viewport=TV, init_script=SPEECH_STUB)
     board.goto("/office/KRW/board/")
-    assert OFFLINE in board.locator(".sync-banner").first.inner_text()
+    banner = board.locator(".sync-banner").first
+    assert OFFLINE in banner.inner_text()
+    colours = banner.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    assert colours[0] != colours[1], "the board's offline banner is unreadable"
     board.click("#board-sound")  # the one click when the TV is switched on
     counter = open_page(node.url, viewport=WIDE)
     staff_login(counter, "loket1@contoh.id", "loket-demo-2026")
@@ -327,6 +332,8 @@ def test_the_office_keeps_serving_while_the_central_site_is_down(sites, open_pag
     assert board.locator("body").get_attribute("data-last-announcement") == sentence
     board.locator("html[data-spoken='1']").wait_for(state="attached")
     assert board.evaluate("window.__spoken") == [{"text": sentence, "lang": "id-ID"}]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    board.screenshot(path=str(SCREENSHOTS / "node-03-board-offline.png"))
 
     offline = banner_text(desk, "/office/KRW/desk/")
     waiting = int(re.search(r"(\d+) perubahan menunggu", offline).group(1))
@@ -352,10 +359,13 @@ def test_the_office_keeps_serving_while_the_central_site_is_down(sites, open_pag
     # The supervisor, at the central site, sees the day's three visits, once.
     supervisor = open_page(central.url, viewport=WIDE)
     staff_login(supervisor, "supervisor@contoh.id", "supervisor-demo-2026")
-    supervisor.goto(f"/reports/?office=KRW&period=day&date={DAY}")
+    supervisor.goto("/office/")
+    supervisor.click("main a[href^='/reports/']")
+    supervisor.select_option("#id_period", "day")
+    supervisor.locator("main form button[type=submit]").first.click()
+    supervisor.locator("h1", has_text=f"{DAY:%d-%m-%Y}").wait_for()
     served = supervisor.locator("tr", has=supervisor.locator("td", has_text=re.compile("^served$")))
     assert served.first.locator("td").nth(2).inner_text() == "3"  # 2 bookings, 1 walk-in
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     served.first.locator("xpath=ancestor::section[1]").screenshot(
         path=str(SCREENSHOTS / "node-02-central-report.png")
     )
