@@ -53,6 +53,7 @@ Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
 }});
 """
 APPLICANT_NIK = "3215016506950007"  # the README's API example: Dewi Lestari, 25-06-1995
+ELDERLY_NIK = "3215011403500001"  # born 14-03-1950: the priority lane's elderly
 OFFLINE = "Kantor sedang offline sejak"
 
 
@@ -310,7 +311,7 @@ def test_the_office_keeps_serving_while_the_central_site_is_down(sites, open_pag
     desk.goto("/office/KRW/walk-in/")
     desk.check("#id_lane_0")  # priority
     desk.fill("#id_name", "Ibu Sepuh")
-    desk.fill("#id_birth_date", "1950-01-01")
+    desk.fill("#id_nik", ELDERLY_NIK)
     desk.locator("main form button[type=submit]").click()
     desk.wait_for_selector(".ticket-number")
     assert desk.locator(".ticket-number").inner_text() == "P001"
