@@ -2,8 +2,10 @@
 
 Turned on by the officer from the setup page (a secret shown as text and QR code, confirmed
 with a first code); from then on the staff login asks for a code after the password, and any
-session without it is ended (see session.py). Turned off with a current code, or by an
-administrator deleting the device in the admin (a lost phone). Every change is audited.
+session without it is ended (see session.py). Turning it on or off ends the account's other
+sessions (the setup page keeps its own). Turned off with a current code, or by an
+administrator deleting the device in the admin (a lost phone), which ends the officer's
+sessions too. Every change is audited.
 """
 
 import segno
@@ -11,15 +13,15 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from loket.accounts.models import User
+from loket.accounts.sessions import end_other_sessions
 from loket.core import audit
 from loket.core.errors import DomainError, PermissionDenied
 from loket.staff.models import StaffMembership
 from loket.staff.permissions import roles_for
 
 
-class CodeWrong(DomainError):
-    code = "otp_code_wrong"
-    status = 400
+class CodeWrong(DomainError, code="otp_code_wrong", status=400):
     message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
 
 
@@ -75,6 +77,7 @@ def turn_on(*, user, code: str) -> TOTPDevice:
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
+        end_other_sessions(user=user)
         audit.record(action="staff.two_factor_on", obj=user, actor=user)
     return device
 
@@ -87,4 +90,16 @@ def turn_off(*, user, code: str) -> None:
         raise CodeWrong()
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        end_other_sessions(user=user)
         audit.record(action="staff.two_factor_off", obj=user, actor=user)
+
+
+def devices_removed(*, devices: list[TOTPDevice]) -> list[int]:
+    """An administrator removed these devices (a lost phone): as when two-factor login is
+    turned off, every session of each owner of a confirmed one ends (the administrator's own
+    goes on if the view keeps it). Call in the transaction that deleted them; returns the ids
+    of the accounts whose sessions end."""
+    owners = sorted({d.user_id for d in devices if d.confirmed})
+    for user in User.objects.filter(pk__in=owners):
+        end_other_sessions(user=user)
+    return owners

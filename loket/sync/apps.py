@@ -14,7 +14,9 @@ class SyncConfig(AppConfig):
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
+        from loket.staff.layout import register_banner
         from loket.sync import listeners
+        from loket.sync.templatetags.sync import sync_banner
 
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)
@@ -33,3 +35,5 @@ class SyncConfig(AppConfig):
         post_save.connect(
             listeners.staff_account_saved, sender=get_user_model(), dispatch_uid="loket.sync.user"
         )
+        # Every staff page says when the office node lost the central site.
+        register_banner("sync", template="sync/banner.html", context=sync_banner)

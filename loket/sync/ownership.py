@@ -45,6 +45,7 @@ NODE_TABLES: dict[str, tuple[str, str]] = {
     "booking_booking": ("booking.booking", "U"),
     "capacity_capacityslot": ("capacity.capacityslot", "IU"),
     "capacity_liveplace": ("capacity.liveplace", "IUD"),
+    "capacity_channelmove": ("capacity.channelmove", "I"),
 }
 
 # Rows only the office creates: on the node their ids start at office id x ID_RANGE, so they
@@ -59,6 +60,7 @@ OFFICE_CREATED_TABLES = (
     "queue_countersignin",
     "booking_bookingevent",
     "core_auditevent",
+    "capacity_channelmove",
 )
 # A slot the node had to create (a day past what the central site sent) also takes an id from
 # the office's range; the central site keeps it (known limit: a SQLite central site that stores
