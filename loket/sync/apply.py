@@ -223,7 +223,10 @@ def _apply_node_slot(row: dict) -> None:
     if slot is None:
         _save_row(row)
     elif slot.channel.kind in OFFICE_CHANNEL_KINDS:
-        ledger.set_replicated_count(slot_id=slot.pk, used=row["fields"]["used"])
+        fields = row["fields"]
+        ledger.set_replicated_count(
+            slot_id=slot.pk, used=fields["used"], capacity=fields["capacity"]
+        )
 
 
 def _keep_central_ids_above_offices() -> None:

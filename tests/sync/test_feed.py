@@ -241,3 +241,46 @@ def test_a_role_taken_away_centrally_goes_at_the_node_too(settings, client, cent
     apply_central_items(items, pulled_seq=answer["last"])
     assert not StaffMembership.objects.filter(pk=supervisor.pk).exists()
     assert StaffMembership.objects.filter(office=central, role="desk").exists()
+
+
+def test_the_central_site_takes_the_walk_in_lanes_places_as_the_node_moved_them(client, central):
+    """At noon the node moves the priority places left to the lost/damaged lane, whose walk-ins
+    then use more places than its own quota: the central site takes both slots as the node
+    has them (places and places taken), rather than refusing the push."""
+    import json
+
+    from loket.capacity.models import CapacitySlot
+    from loket.capacity.services import ensure_day_slots
+    from loket.offices.models import Channel
+
+    slots = {}
+    for code in ("priority", "lost-damaged"):
+        channel = Channel.objects.get(office=central, code=code)
+        ensure_day_slots(channel=channel, day=WEDNESDAY)
+        slots[code] = CapacitySlot.objects.filter(channel=channel, date=WEDNESDAY).first()
+    priority, lost = slots["priority"], slots["lost-damaged"]
+    moved = priority.capacity - 4
+    changes = []
+    for seq, (slot, capacity, used) in enumerate(
+        [(priority, 4, 4), (lost, lost.capacity + moved, lost.capacity + 3)], start=1
+    ):
+        fields = serializers.serialize("python", [slot])[0]["fields"]
+        fields.update(capacity=capacity, used=used)
+        changes.append(
+            {
+                "seq": seq,
+                "key": f"KRW:{seq}",
+                "model": "capacity.capacityslot",
+                "pk": slot.pk,
+                "op": "U",
+                "holder": "",
+                "fields": fields,
+            }
+        )
+    answer = post(client, json.dumps({"changes": changes}, default=str))
+    assert answer.json() == {"applied_through": 2}
+    priority.refresh_from_db()
+    assert (priority.capacity, priority.used) == (4, 4)
+    capacity_before = lost.capacity
+    lost.refresh_from_db()
+    assert (lost.capacity, lost.used) == (capacity_before + moved, capacity_before + 3)
