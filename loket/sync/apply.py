@@ -12,6 +12,7 @@ import logging
 from django.apps import apps
 from django.core import serializers
 from django.db import IntegrityError, connection, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
@@ -20,7 +21,7 @@ from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
-from loket.sync.feed import BOOKING, FLAG, record_change
+from loket.sync.feed import BOOKING, DEVICE, FLAG, record_change
 from loket.sync.models import AppliedChange, FlagKind, NodeState, OfficeFeed, SyncFlag
 from loket.sync.ownership import (
     CENTRAL_ID_FLOOR,
@@ -100,15 +101,33 @@ def _apply_central_slot(row: dict) -> None:
     _save_row(row)
 
 
+def _apply_central_device(row: dict) -> None:
+    """A staff member's two-factor device, as the central site has it; what the node learnt
+    checking codes itself stays: the last code used here (so a code is not accepted twice at
+    this node), the clock drift seen here, and its failures (throttling)."""
+    local = TOTPDevice.objects.filter(pk=row["pk"]).first()
+    if local is not None:
+        fields = row["fields"]
+        fields["last_t"] = max(local.last_t, int(fields["last_t"]))
+        fields["drift"] = local.drift
+        fields["throttling_failure_count"] = local.throttling_failure_count
+        fields["throttling_failure_timestamp"] = local.throttling_failure_timestamp
+        fields["last_used_at"] = local.last_used_at or fields["last_used_at"]
+    _save_row(row)
+
+
 def _forget_removed_staff(items: list[dict]) -> None:
-    """A configuration set names every staff role of the office: a role it no longer names
-    was taken away centrally, and goes at the node too."""
+    """A configuration set names every staff role of the office and every two-factor device
+    of its staff: a role or device it no longer names was taken away (turned off) centrally,
+    and goes at the node too."""
     offices = [row["pk"] for row in items if row["model"] == "offices.office"]
     if not offices:
         return
     kept = [row["pk"] for row in items if row["model"] == "staff.staffmembership"]
     membership = apps.get_model("staff.StaffMembership")
     membership.objects.filter(office_id__in=offices).exclude(pk__in=kept).delete()
+    devices = [row["pk"] for row in items if row["model"] == DEVICE]
+    TOTPDevice.objects.exclude(pk__in=devices).delete()  # a node holds no device of its own
 
 
 def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
@@ -129,6 +148,8 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
                 _apply_central_booking(row)
             elif model == "capacity.capacityslot":
                 _apply_central_slot(row)
+            elif model == DEVICE:
+                _apply_central_device(row)
             elif model == FLAG:
                 fields = row["fields"]
                 SyncFlag.objects.update_or_create(

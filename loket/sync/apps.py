@@ -33,3 +33,11 @@ class SyncConfig(AppConfig):
         post_save.connect(
             listeners.staff_account_saved, sender=get_user_model(), dispatch_uid="loket.sync.user"
         )
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                listeners.two_factor_device_changed,
+                sender=TOTPDevice,
+                dispatch_uid="loket.sync.totpdevice",
+            )
