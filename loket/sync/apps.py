@@ -14,7 +14,18 @@ class SyncConfig(AppConfig):
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
+        from loket.staff.portal import PortalLink, register
         from loket.sync import listeners
+
+        register(
+            PortalLink(
+                "sync:flags",
+                _("Cases from the link with the central site"),
+                "oversight",
+                40,
+                permissions=("office.supervise",),
+            )
+        )
 
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)

@@ -45,6 +45,8 @@ NODE_TABLES: dict[str, tuple[str, str]] = {
     "booking_booking": ("booking.booking", "U"),
     "capacity_capacityslot": ("capacity.capacityslot", "IU"),
     "capacity_liveplace": ("capacity.liveplace", "IUD"),
+    # A supervisor's closing of a flag (the flags themselves are raised centrally).
+    "sync_syncflag": ("sync.syncflag", "U"),
 }
 
 # Rows only the office creates: on the node their ids start at office id x ID_RANGE, so they

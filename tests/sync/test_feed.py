@@ -284,3 +284,38 @@ def test_the_central_site_takes_the_walk_in_lanes_places_as_the_node_moved_them(
     capacity_before = lost.capacity
     lost.refresh_from_db()
     assert (lost.capacity, lost.used) == (capacity_before + moved, capacity_before + 3)
+
+
+def test_a_day_pushed_after_midnight_is_in_the_months_report(client, central, account, online):
+    """The month's report keeps the queue figures of closed days. A node back online the next
+    morning pushes yesterday's tickets: the month's figures count them at the next reading."""
+    import json
+
+    from loket.queue.models import TicketEvent
+    from loket.reports import selectors
+    from tests.helpers import THURSDAY
+
+    booking = pay(book(account, online, day=WEDNESDAY))
+    desk = central.staff_memberships.get(role="desk").user
+    with clock.frozen_at(at(WEDNESDAY, 9)):
+        ticket = queue.check_in_booking(
+            office=central, code=booking.code, confirmed_nik=booking.nik, officer=desk
+        )
+    month = selectors.period_for("month", WEDNESDAY)
+
+    def issued_on_wednesday() -> int:
+        with clock.frozen_at(at(THURSDAY, 8)):
+            rows = selectors.get_figure("served_within_target", central, month).rows
+        return next(row[1] for row in rows if row[0] == WEDNESDAY)
+
+    assert issued_on_wednesday() == 1  # and the month's closed days are kept from now on
+    issued = TicketEvent.objects.get(ticket=ticket)
+    event = serializers.serialize("python", [issued])[0]["fields"]
+    node_ticket = ticket_change(ticket, 1, number=999, booking=None)
+    event.update(ticket=node_ticket["pk"], at=at(WEDNESDAY, 15))
+    node_event = {**node_ticket, "seq": 2, "key": "KRW:2", "model": "queue.ticketevent"}
+    node_event.update(pk=node_ticket["pk"], fields=event)
+    with clock.frozen_at(at(THURSDAY, 8, 30)):
+        body = json.dumps({"changes": [node_ticket, node_event]}, default=str)
+        assert post(client, body).json() == {"applied_through": 2}
+    assert issued_on_wednesday() == 2
