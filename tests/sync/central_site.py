@@ -386,3 +386,32 @@ def pending() -> int:
     from loket.sync.client import pending_count
 
     return pending_count()
+
+
+def turn_on_two_factor(email: str) -> dict:
+    """The officer turns two-factor login on at the central site (with the app's first code);
+    returns the device's key, for the test to compute the app's codes."""
+    from django_otp.oath import totp
+
+    from loket.accounts.models import User
+    from loket.staff import two_factor
+
+    user = User.objects.get(email=email)
+    device = two_factor.pending_device(user)
+    first = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    two_factor.turn_on(user=user, code=f"{first:06d}")
+    return {"key": device.key}
+
+
+def flags() -> list:
+    """The supervisor's cases: kind, object, closed, what was done, closed by."""
+    return [
+        [
+            f.kind,
+            f.object_id,
+            f.resolved_at is not None,
+            f.note,
+            f.resolved_by.email if f.resolved_by else None,
+        ]
+        for f in SyncFlag.objects.select_related("resolved_by").order_by("id")
+    ]
