@@ -325,9 +325,10 @@ AXES_VERBOSE = False
 # No row per successful log-in: only failures are kept, and only as long as they count.
 AXES_DISABLE_ACCESS_LOG = True
 
-# Rate limits, read at request time: "count/period" (s, m, h, d) per scope. The API limits
-# use django-ninja's throttling, the website's django-ratelimit; both count in CACHES
-# (Redis when REDIS_URL is set, so every app process shares the counts).
+# Rate limits, read at request time: "count/period" (s, m, h, d) per scope. The API (through
+# django-ninja's throttling), the website and the kiosk all count with loket.core.ratelimit:
+# fixed windows in CACHES, one round trip a request (Redis when REDIS_URL is set, so every app
+# process shares the counts).
 # Override one with LOKET_RATE_<SCOPE>, e.g. LOKET_RATE_API_BOOKING=60/m.
 LOKET_RATE_LIMITS = {
     # API, per client IP

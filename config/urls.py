@@ -15,7 +15,7 @@ urlpatterns = [
     path("outreach/", include("loket.outreach.urls")),
     path("reports/", include("loket.reports.urls")),
     path("release/", include("loket.web.release_urls")),
-    path("audit/", include("loket.core.urls")),
+    path("audit/", include("loket.staff.audit_urls")),
     path("accounts/devices/", include("loket.web.devices_urls")),
     path("", include("loket.web.urls")),
 ]

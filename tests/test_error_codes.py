@@ -1,7 +1,10 @@
 """The API's error codes are a promise: every refusal keeps its code and HTTP status."""
 
+import ast
 import importlib
+import inspect
 import pkgutil
+import textwrap
 
 import loket
 from loket.core.errors import DomainError
@@ -44,6 +47,8 @@ channel_not_bookable            422 ChannelNotBookable
 channel_not_found               404 ChannelNotFound
 check_in_refused                409 CheckInRefused
 counter_busy                    409 CounterBusy
+counter_not_signed_in           409 CounterNotSignedIn
+counter_taken                   409 CounterTaken
 date_past                       422 DatePast
 date_too_soon                   422 DateTooSoon
 day_closed                      422 DayClosed
@@ -76,6 +81,7 @@ offer_not_open                  409 OfferNotOpen
 office_closed                   422 OfficeClosed
 office_closed_today             409 OfficeClosedToday
 office_not_found                404 OfficeNotFound
+otp_code_wrong                  400 CodeWrong
 outreach_channel_missing        409 OutreachChannelMissing
 outreach_request_decided        409 RequestAlreadyDecided
 outreach_request_invalid        422 RequestInvalid
@@ -114,6 +120,7 @@ site_lane_unavailable           409 SiteLaneUnavailable
 staff_account                   403 StaffAccount
 staff_only                      403 StaffOnly
 stage_not_found                 404 StageNotFound
+take_over_not_allowed           403 TakeOverNotAllowed
 tariff_missing                  503 TariffMissing
 team_busy                       409 TeamBusy
 ticket_not_at_counter           409 TicketNotAtCounter
@@ -154,3 +161,22 @@ def test_every_error_has_a_code_a_status_and_a_message():
         assert cls.code and cls.code == cls.code.lower(), cls
         assert 400 <= cls.status < 600, cls
         assert str(cls.message), cls
+
+
+def test_every_error_is_declared_as_one_row():
+    """Code and status are given in the class line (`code=..., status=...`), never assigned
+    in the body: one way to declare a refusal (loket/core/errors.py)."""
+    assigned = []
+    for cls in _all_errors():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        for node in tree.body[0].body:
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign):
+                targets = [node.target]
+            else:
+                continue
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if names & {"code", "status"}:
+                assigned.append(f"{cls.__module__}.{cls.__name__}")
+    assert assigned == []

@@ -30,6 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
     date_joined = models.DateTimeField(_("joined"), auto_now_add=True)
+    # Raised to end every session of the account but the current one (see sessions.py).
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     objects = UserManager()
 
@@ -47,6 +49,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's digest of the password, with the session generation mixed in once raised:
+        a session whose digest no longer matches is ended on its next request. Generation 0
+        keeps Django's digest, so no session ends when this is deployed."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "loket.accounts.session",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 SEX_CHOICES = [("M", _("male")), ("F", _("female"))]

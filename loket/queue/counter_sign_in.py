@@ -18,23 +18,18 @@ from loket.core.errors import PermissionDenied as DomainPermissionDenied
 from loket.queue.models import Counter, CounterSignIn, CounterSignInEnd
 
 
-class CounterTaken(DomainError):
-    code = "counter_taken"
-    status = 409
+class CounterTaken(DomainError, code="counter_taken", status=409):
     message = _(
         "Another officer is signed in to this counter. Ask them to sign out, or a supervisor "
         "to take over."
     )
 
 
-class CounterNotSignedIn(DomainError):
-    code = "counter_not_signed_in"
-    status = 409
+class CounterNotSignedIn(DomainError, code="counter_not_signed_in", status=409):
     message = _("Sign in to this counter first: only the officer signed in to it may operate it.")
 
 
-class TakeOverNotAllowed(DomainPermissionDenied):
-    code = "take_over_not_allowed"
+class TakeOverNotAllowed(DomainPermissionDenied, code="take_over_not_allowed"):
     message = _("Only a supervisor or an administrator may take over a counter.")
 
 

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
 
 from loket.capacity.integrity import check_ledger, list_slot_rows
-from loket.core import clock
+from loket.core import clock, ratelimit
 from loket.core.errors import DomainError
 from loket.identity.nik import mask_nik
 from loket.offices.models import Office
@@ -165,14 +164,8 @@ KIOSK_RATE = "30/m"  # a kiosk serves a few people a minute; more looks like gue
 def _kiosk_rate_limited(request) -> bool:
     if request.method != "POST" or not settings.LOKET_RATE_LIMITS_ENABLED:
         return False
-    usage = get_usage(
-        request,
-        group="queue:kiosk",
-        key="user",
-        rate=settings.LOKET_RATE_LIMITS.get("queue_kiosk", KIOSK_RATE),
-        increment=True,
-    )
-    return bool(usage and usage["should_limit"])
+    rate = settings.LOKET_RATE_LIMITS.get("queue_kiosk", KIOSK_RATE)
+    return ratelimit.hit([(f"queue_kiosk:account:{request.user.pk}", rate)]) is not None
 
 
 @never_cache

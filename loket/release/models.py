@@ -58,6 +58,12 @@ class WaitingEntry(models.Model):
     arrived_at = models.DateTimeField(_("arrived"))
     ticket = models.BigIntegerField(_("ticket"))
     used_at = models.DateTimeField(_("booked"), null=True, blank=True)
+    # The NIK already had a place through another account when this one joined. The place is
+    # kept and answered like any other (so joining does not tell whether someone else put
+    # this NIK in line), but it never admits a booking: one NIK, one usable place.
+    nik_held_elsewhere = models.BooleanField(
+        _("NIK in line through another account"), default=False
+    )
 
     class Meta:
         verbose_name = _("waiting-room place")
@@ -67,7 +73,9 @@ class WaitingEntry(models.Model):
                 fields=["channel", "release_at", "account"], name="release_one_place_per_account"
             ),
             models.UniqueConstraint(
-                fields=["channel", "release_at", "nik"], name="release_one_place_per_nik"
+                fields=["channel", "release_at", "nik"],
+                condition=Q(nik_held_elsewhere=False),
+                name="release_one_place_per_nik",
             ),
             models.CheckConstraint(condition=Q(ticket__gte=0), name="release_ticket_positive"),
             models.CheckConstraint(

@@ -5,7 +5,11 @@ A release is one (channel, release moment). From `opens_minutes_before` the rele
 early arrivals is a lottery, so how early or how often someone clicked in that period makes no
 difference. Later arrivals get tickets in arrival order, after every lottery ticket. A place in
 line is the rank of the ticket; joining again (refresh, reconnect, another device) returns the
-same row: one per account and one per NIK, held by unique constraints.
+same row: one per account, held by a unique constraint. One NIK has one usable place (a
+partial unique constraint); a NIK joining again through another account gets a place that is
+answered like any other but never admits a booking (at its turn the booking gets the identity
+refusal, as for a NIK booked by another account), so joining tells nobody whether another
+account already put that NIK in line.
 
 Admission is a schedule, not a worker: rank r is let in at
 `lottery end + (r - 1) / admit_per_minute` (or on arrival, if that moment has passed) and may
@@ -27,6 +31,7 @@ from loket.booking import config_cache
 from loket.core import clock
 from loket.core.errors import DomainError, InvalidInput
 from loket.identity.nik import is_nik_format, normalize_nik
+from loket.identity.registry import IdentityNotConfirmed
 from loket.offices.domain import release_moment
 from loket.offices.models import Channel
 from loket.offices.selectors import ChannelPlan
@@ -57,7 +62,10 @@ class RoomClosed(DomainError, code="release_room_closed", status=409):
 
 
 class AlreadyInLine(DomainError, code="release_already_in_line", status=409):
-    message = _("This account or this NIK already has a place in this waiting room.")
+    message = _(
+        "Your account already has a place in this waiting room, for another person. One "
+        "account has one place: book for that person when it is your turn."
+    )
 
 
 class NikInvalid(InvalidInput, code="nik_invalid"):
@@ -155,8 +163,61 @@ def place_of(entry: WaitingEntry, release: Release, now: dt.datetime | None = No
     return Place(entry, release, state, rank, rank - 1, admitted_from, admitted_until, wait)
 
 
+def _new_place(*, account, release: Release, nik: str, now: dt.datetime) -> WaitingEntry:
+    """The account's place, made once. A NIK that already has a place through another account
+    gets a place too, marked (`nik_held_elsewhere`): the answer is the same either way."""
+    if now < release.lottery_ends_at:
+        ticket = secrets.randbelow(LATE_BASE)
+    else:
+        ticket = LATE_BASE + int((now - release.release_at).total_seconds() * 1_000_000)
+    row = {
+        "channel": release.channel,
+        "release_at": release.release_at,
+        "account": account,
+        "nik": nik,
+        "arrived_at": now,
+        "ticket": ticket,
+    }
+    try:
+        with transaction.atomic():
+            held_elsewhere = _nik_has_place(release, nik)
+            return WaitingEntry.objects.create(**row, nik_held_elsewhere=held_elsewhere)
+    except IntegrityError:
+        mine = _place_of_account(release, account)
+        if mine is not None:  # the account joined at the same moment
+            return mine
+    # The NIK took its usable place through another account at the same moment.
+    try:
+        with transaction.atomic():
+            return WaitingEntry.objects.create(**row, nik_held_elsewhere=True)
+    except IntegrityError:
+        return WaitingEntry.objects.get(
+            channel_id=release.channel.pk, release_at=release.release_at, account=account
+        )
+
+
+def _nik_has_place(release: Release, nik: str) -> bool:
+    return WaitingEntry.objects.filter(
+        channel_id=release.channel.pk,
+        release_at=release.release_at,
+        nik=nik,
+        nik_held_elsewhere=False,
+    ).exists()
+
+
+def _place_of_account(release: Release, account) -> WaitingEntry | None:
+    return WaitingEntry.objects.filter(
+        channel_id=release.channel.pk, release_at=release.release_at, account=account
+    ).first()
+
+
 def join(*, account, channel: Channel, day: dt.date, nik: str) -> Place:
-    """A place in the waiting room of the release of `day`. Joining again returns the same."""
+    """A place in the waiting room of the release of `day`. Joining again returns the same.
+
+    The answer never depends on other accounts' places: a NIK already in line through another
+    account is answered with a place like any other, which never admits a booking (see
+    `use_admission`). Only the account's own place for another person is refused here.
+    """
     nik = normalize_nik(nik)
     if not is_nik_format(nik):
         raise NikInvalid()
@@ -164,30 +225,9 @@ def join(*, account, channel: Channel, day: dt.date, nik: str) -> Place:
     now = clock.now()
     if release is None or not release.is_on(now):
         raise RoomClosed()
-    existing = WaitingEntry.objects.filter(
-        channel=channel, release_at=release.release_at, account=account
-    ).first()
+    existing = _place_of_account(release, account)
     if existing is None:
-        if now < release.lottery_ends_at:
-            ticket = secrets.randbelow(LATE_BASE)
-        else:
-            ticket = LATE_BASE + int((now - release.release_at).total_seconds() * 1_000_000)
-        try:
-            with transaction.atomic():
-                existing = WaitingEntry.objects.create(
-                    channel=channel,
-                    release_at=release.release_at,
-                    account=account,
-                    nik=nik,
-                    arrived_at=now,
-                    ticket=ticket,
-                )
-        except IntegrityError:
-            existing = WaitingEntry.objects.filter(
-                channel=channel, release_at=release.release_at, account=account
-            ).first()
-            if existing is None:  # the NIK is in line for another account
-                raise AlreadyInLine() from None
+        existing = _new_place(account=account, release=release, nik=nik, now=now)
     if existing.nik != nik:
         raise AlreadyInLine()
     return place_of(existing, release, now)
@@ -224,5 +264,9 @@ def use_admission(*, account, channel: Channel, day: dt.date, nik: str) -> None:
         raise TurnNotYet()
     if place.state == "passed":
         raise TurnPassed()
+    if entry.nik_held_elsewhere:
+        # The booking's answer for a NIK whose booking is another account's: the same as for
+        # a name and birth date that do not match the NIK (loket.identity.registry).
+        raise IdentityNotConfirmed()
     if not WaitingEntry.objects.filter(pk=entry.pk, used_at__isnull=True).update(used_at=now):
         raise AdmissionUsed()

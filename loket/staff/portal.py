@@ -82,10 +82,9 @@ def first_link_needing(permission: str) -> PortalLink | None:
 
 
 def register_own_links() -> None:
-    # The audit trail's page lives in core, which registers nothing upward.
     register(
         PortalLink(
-            "core:audit_search",
+            "audit:search",
             _("Audit trail"),
             "oversight",
             20,

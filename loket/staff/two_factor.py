@@ -2,7 +2,8 @@
 
 Turned on by the officer from the setup page (a secret shown as text and QR code, confirmed
 with a first code); from then on the staff login asks for a code after the password, and any
-session without it is ended (see session.py). Turned off with a current code, or by an
+session without it is ended (see session.py). Turning it on or off ends the account's other
+sessions (the setup page keeps its own). Turned off with a current code, or by an
 administrator deleting the device in the admin (a lost phone). Every change is audited.
 
 On an office node (LOKET_ROLE=office) the devices are the central site's, carried by the
@@ -16,15 +17,14 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from loket.accounts.sessions import end_other_sessions
 from loket.core import audit
 from loket.core.errors import DomainError, PermissionDenied
 from loket.staff.models import StaffMembership
 from loket.staff.permissions import roles_for
 
 
-class CodeWrong(DomainError):
-    code = "otp_code_wrong"
-    status = 400
+class CodeWrong(DomainError, code="otp_code_wrong", status=400):
     message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
 
 
@@ -99,6 +99,7 @@ def turn_on(*, user, code: str) -> TOTPDevice:
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])  # (a signal: the office nodes take it)
+        end_other_sessions(user=user)
         audit.record(action="staff.two_factor_on", obj=user, actor=user)
     return device
 
@@ -112,4 +113,5 @@ def turn_off(*, user, code: str) -> None:
         raise CodeWrong()
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        end_other_sessions(user=user)
         audit.record(action="staff.two_factor_off", obj=user, actor=user)

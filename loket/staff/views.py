@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from loket.accounts.sessions import keep_this_session
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
@@ -133,6 +134,8 @@ def two_factor_setup(request):
             elif action == "off":
                 two_factor.turn_off(user=request.user, code=request.POST.get("code", ""))
                 messages.success(request, _("Two-factor login is off."))
+            if action in ("on", "off"):
+                keep_this_session(request)
             staff_session.refresh(request)
             return redirect("staff:two_factor")
         except DomainError as exc:

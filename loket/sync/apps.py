@@ -14,8 +14,10 @@ class SyncConfig(AppConfig):
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
+        from loket.staff.layout import register_banner
         from loket.staff.portal import PortalLink, register
         from loket.sync import listeners
+        from loket.sync.templatetags.sync import sync_banner
 
         register(
             PortalLink(
@@ -52,3 +54,5 @@ class SyncConfig(AppConfig):
                 sender=TOTPDevice,
                 dispatch_uid="loket.sync.totpdevice",
             )
+        # Every staff page says when the office node lost the central site.
+        register_banner("sync", template="sync/banner.html", context=sync_banner)

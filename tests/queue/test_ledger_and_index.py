@@ -97,7 +97,7 @@ def _links(client, user) -> str:
 def test_a_supervisor_s_index_links_reports_audit_and_ledger(client, queue_office, supervisor):
     body = _links(client, supervisor)
     assert reverse("reports:index") + "?office=KRW" in body
-    assert reverse("core:audit_search") + "?office=KRW" in body
+    assert reverse("audit:search") + "?office=KRW" in body
     assert ledger_url() in body
     assert reverse("outreach:hotline") + "?office=KRW" in body  # supervisors decide cases
 
@@ -118,14 +118,14 @@ def test_a_hotline_officer_s_index_links_the_hotline(client, queue_office):
     assert reverse("outreach:hotline") + "?office=KRW" in body
     assert reverse("outreach:check_in") + "?office=KRW" in body
     assert reverse("outreach:staff_requests") not in body
-    assert reverse("reports:index") not in body and reverse("core:audit_search") not in body
+    assert reverse("reports:index") not in body and reverse("audit:search") not in body
 
 
 def test_a_desk_officer_s_index_has_no_oversight_links(client, queue_office, desk):
     body = _links(client, desk)
     assert reverse("queue:desk", args=["KRW"]) in body
     assert reverse("reports:index") not in body
-    assert reverse("core:audit_search") not in body
+    assert reverse("audit:search") not in body
     assert ledger_url() not in body
     assert reverse("outreach:check_in") not in body  # the desk page takes outreach codes
 

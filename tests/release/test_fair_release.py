@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from loket.accounts.services import create_verified_account
 from loket.booking.models import BookingStatus
 from loket.core import clock
+from loket.identity.registry import IdentityNotConfirmed
 from loket.release import services
 from loket.release.models import LATE_BASE, FairRelease, WaitingEntry
 from tests.conftest import make_nik
@@ -96,14 +97,18 @@ def test_joining_again_never_changes_the_place(online, release, account):
     assert WaitingEntry.objects.count() == 1
 
 
-def test_one_place_per_account_and_per_nik(online, release, account, other_account):
+def test_one_place_per_account(online, release, account):
     with clock.frozen_at(release.release_at):
         join(account, online, 1)
-        with pytest.raises(services.AlreadyInLine):
-            join(account, online, 2)  # same account, another person
         with pytest.raises(services.AlreadyInLine) as exc:
-            join(other_account, online, 1)  # same person, another account
+            join(account, online, 2)  # same account, another person
     assert exc.value.code == "release_already_in_line"
+    assert WaitingEntry.objects.count() == 1
+
+
+def test_one_usable_place_per_nik_is_held_by_the_database(online, release, account, other_account):
+    with clock.frozen_at(release.release_at):
+        join(account, online, 1)
     entry = WaitingEntry.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         WaitingEntry.objects.create(
@@ -114,6 +119,97 @@ def test_one_place_per_account_and_per_nik(online, release, account, other_accou
             arrived_at=entry.arrived_at,
             ticket=1,
         )
+
+
+def test_joining_tells_nobody_whether_another_account_put_the_nik_in_line(
+    online, release, account, other_account
+):
+    """The same answer for a NIK in line through another account and for a fresh one; only
+    the holder's place can book: the other gets, at its turn, the booking's identity refusal
+    (the answer for a name and birth date that do not match), never "already in line"."""
+    third = create_verified_account(email="p9@contoh.id", password="x-long-pw-1")
+    with clock.frozen_at(release.lottery_ends_at + dt.timedelta(seconds=1)):
+        holder = join(account, online, 1)
+    with clock.frozen_at(release.lottery_ends_at + dt.timedelta(seconds=2)):
+        taken = join(other_account, online, 1)  # the holder's NIK
+    with clock.frozen_at(release.lottery_ends_at + dt.timedelta(seconds=3)):
+        fresh = join(third, online, 2)  # a NIK nobody put in line
+    assert (holder.position, taken.position, fresh.position) == (1, 2, 3)
+    assert taken.state == fresh.state == "waiting"  # 2 a minute: let in 30 s apart
+    assert services.my_place(account=other_account, channel=online, day=DAY).position == 2
+    assert WaitingEntry.objects.filter(nik=nik(1), nik_held_elsewhere=False).get().pk == (
+        holder.entry.pk
+    )
+    with clock.frozen_at(release.lottery_ends_at + dt.timedelta(seconds=31)):
+        assert services.my_place(account=other_account, channel=online, day=DAY).state == (
+            "admitted"
+        )
+        with pytest.raises(IdentityNotConfirmed) as exc:
+            book(other_account, online, day=DAY, applicant=person(dt.date(1980, 1, 2)))
+        assert exc.value.code == "identity_not_confirmed"
+        # The same answer as for a name that does not match the NIK:
+        with pytest.raises(IdentityNotConfirmed):
+            book(third, online, day=DAY, applicant=person(dt.date(1980, 1, 2), name="Lain"))
+        made = book(account, online, day=DAY, applicant=person(dt.date(1980, 1, 2)))
+        assert made.status == BookingStatus.AWAITING_PAYMENT
+
+
+def test_the_api_answers_alike_for_a_nik_in_line_elsewhere_and_a_fresh_one(
+    client, online, release, account, other_account
+):
+    from loket.accounts.services import issue_token
+
+    create_verified_account(email="p9@contoh.id", password="x-long-pw-1")
+    headers = {
+        email: {"HTTP_AUTHORIZATION": f"Bearer {issue_token(email=email, password=pw)}"}
+        for email, pw in [("siti@contoh.id", "rahasia-panjang-2"), ("p9@contoh.id", "x-long-pw-1")]
+    }
+    with clock.frozen_at(release.release_at):
+        join(account, online, 1)
+        answers = []
+        for email, i in [("siti@contoh.id", 1), ("p9@contoh.id", 2)]:
+            body = {"office": "KRW", "channel": "online", "date": DAY.isoformat(), "nik": nik(i)}
+            r = client.post(
+                "/api/v1/release/join", json.dumps(body), "application/json", **headers[email]
+            )
+            answers.append((r.status_code, r.json()))
+    (taken_status, taken), (fresh_status, fresh) = answers
+    assert taken_status == fresh_status == 200
+    assert taken.keys() == fresh.keys()
+    assert taken == fresh  # in the lottery: no position yet, the same times
+
+
+def test_the_page_answers_alike_for_a_nik_in_line_elsewhere(
+    client, online, release, account, other_account
+):
+    from loket.accounts.services import save_applicant
+
+    for who in (account, other_account):
+        with transaction.atomic():
+            save_applicant(
+                account=who,
+                nik=nik(0),
+                name="Budi",
+                birth_date=dt.date(1980, 1, 1),
+                sex="M",
+                phone="081234567890",
+                domicile_regency="32.15",
+                married=False,
+                today=dt.date(2026, 12, 1),
+            )
+    url = f"/release/KRW/online/{DAY.isoformat()}/"
+    pages = []
+    for who in (account, other_account):
+        client.force_login(who)
+        with clock.frozen_at(release.release_at):
+            r = client.post(url, {"applicant": who.applicants.get().pk})
+            assert r.status_code == 302, r.content
+            pages.append(client.get(url).content)
+    assert b"You are in the lottery" in pages[1]
+    assert (
+        pages[0].replace(b"budi@", b"").split(b"<main")[1]
+        == pages[1].replace(b"siti@", b"").split(b"<main")[1]
+    )
 
 
 def test_the_room_is_closed_outside_the_release_period(online, release, account):

@@ -121,10 +121,10 @@ def test_the_channels_registered_their_portal_links():
         "outreach:hotline",
         "outreach:check_in",
         "reports:index",
-        "core:audit_search",
+        "audit:search",
     ):
         assert name in names
-    assert names.index("reports:index") < names.index("core:audit_search")
+    assert names.index("reports:index") < names.index("audit:search")
 
 
 def test_a_portal_section_lists_only_what_the_permissions_open(office):

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -118,6 +119,49 @@ def test_a_supervisor_turns_two_factor_on_and_then_needs_the_code(client, now, s
     response = client.post("/office/login/code/", {"code": current_code(device)})
     assert response.status_code == 302
     assert client.get("/office/KRW/supervisor/").status_code == 200
+
+
+def test_turning_two_factor_on_ends_the_other_sessions(client, now, supervisor):
+    """A session left open on another PC is ended; the one that turned it on goes on."""
+    other = Client()
+    staff_login(other, supervisor)
+    assert other.get("/office/KRW/supervisor/").status_code == 200
+    turn_on(client, supervisor)
+    assert client.get("/office/KRW/supervisor/").status_code == 200
+    response = other.get("/office/KRW/supervisor/")
+    assert response.status_code == 302 and response["Location"].startswith("/office/login/")
+
+
+def test_turning_two_factor_off_ends_the_other_sessions(client, now, supervisor):
+    device = turn_on(client, supervisor)
+    other = Client()
+    staff_login(other, supervisor)
+    next_window(device)
+    assert other.post("/office/login/code/", {"code": current_code(device)}).status_code == 302
+    assert other.get("/office/KRW/supervisor/").status_code == 200
+    next_window(device)
+    response = client.post("/office/two-factor/", {"action": "off", "code": current_code(device)})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+    assert client.get("/office/KRW/supervisor/").status_code == 200
+    assert other.get("/office/KRW/supervisor/").status_code == 302
+
+
+def test_a_new_password_ends_the_other_sessions(client, now, supervisor):
+    other = Client()
+    staff_login(other, supervisor)
+    staff_login(client, supervisor)
+    response = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "sandi-baru-yang-panjang-9",
+            "new_password2": "sandi-baru-yang-panjang-9",
+        },
+    )
+    assert response.status_code == 302, response.content[-800:]
+    assert client.get("/office/KRW/supervisor/").status_code == 200
+    assert other.get("/office/KRW/supervisor/").status_code == 302
 
 
 def test_two_factor_cannot_be_skipped_through_another_login_page(client, now, supervisor):

@@ -42,7 +42,7 @@ def events(office):
 def test_supervisor_sees_own_office_masked(client, office, events):
     """A supervisor sees their office's events, with the NIK and phone masked."""
     client.force_login(_staff("spv@contoh.id", office, StaffRole.SUPERVISOR))
-    response = client.get(reverse("core:audit_search"))
+    response = client.get(reverse("audit:search"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "ticket.called" in body and "quota.changed" not in body
@@ -52,20 +52,20 @@ def test_supervisor_sees_own_office_masked(client, office, events):
 def test_filters_and_other_office_refused(client, office, events):
     """Filtering by action narrows the list; asking for another office's trail is refused."""
     client.force_login(_staff("adm@contoh.id", office, StaffRole.OFFICE_ADMIN))
-    response = client.get(reverse("core:audit_search"), {"action": "nothing-like-this"})
+    response = client.get(reverse("audit:search"), {"action": "nothing-like-this"})
     assert "ticket.called" not in response.content.decode()
-    assert client.get(reverse("core:audit_search"), {"office": "BDG"}).status_code == 403
+    assert client.get(reverse("audit:search"), {"office": "BDG"}).status_code == 403
 
 
 def test_counter_officer_refused(client, office, events):
     client.force_login(_staff("loket@contoh.id", office, StaffRole.COUNTER))
-    assert client.get(reverse("core:audit_search")).status_code == 403
+    assert client.get(reverse("audit:search")).status_code == 403
 
 
 def test_superuser_sees_every_office(client, office, events):
     root = get_user_model().objects.create_superuser("root@contoh.id", "rahasia-staf-123")
     client.force_login(root)
-    body = client.get(reverse("core:audit_search")).content.decode()
+    body = client.get(reverse("audit:search")).content.decode()
     assert "ticket.called" in body and "quota.changed" in body
 
 
@@ -112,7 +112,7 @@ def test_dates_are_the_offices_local_days(client, office):
     with clock.frozen_at(moment):
         audit.record(action="quota.changed", obj=office, actor_label="x", office=office)
     client.force_login(_staff("spv2@contoh.id", office, StaffRole.SUPERVISOR))
-    url = reverse("core:audit_search")
+    url = reverse("audit:search")
     on_2nd = client.get(url, {"office": office.code, "start": "2026-12-02", "end": "2026-12-02"})
     on_1st = client.get(url, {"office": office.code, "start": "2026-12-01", "end": "2026-12-01"})
     assert "quota.changed" in on_2nd.content.decode()

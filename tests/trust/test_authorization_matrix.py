@@ -101,7 +101,7 @@ PAGES = {
     "reports:planner": ({}, staff_at_office(S, A, other_office=OK)),
     "reports:export": ({"key": "bookings", "fmt": "csv"}, staff_at_office(S, A)),
     # Audit search: supervisors and office administrators of their office; superusers all.
-    "core:audit_search": ({}, staff_at_office(S, A)),
+    "audit:search": ({}, staff_at_office(S, A)),
     # Fair release waiting room: a verified account.
     "release:room": (
         {"office_code": "KRW", "channel_code": "online", "date": "2026-12-15"},
@@ -166,7 +166,7 @@ OFFICE_QUERY = {
     "outreach:hotline",
     "outreach:hotline_case",
     "outreach:check_in",
-    "core:audit_search",
+    "audit:search",
     "reports:index",
     "reports:monthly",
     "reports:export",

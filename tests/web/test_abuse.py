@@ -232,6 +232,34 @@ def test_login_is_rate_limited_per_ip(client, account, limits):
     assert web_login(Client(REMOTE_ADDR="10.2.2.2"), PASSWORD).status_code == 302
 
 
+@pytest.mark.django_db
+def test_the_website_counts_with_the_api_s_rate_limiter(client, account, limits, monkeypatch):
+    """One mechanism: the website's forms are counted by loket.core.ratelimit, like the API,
+    under their own scope and the client's address."""
+    from loket.core import ratelimit
+
+    counted = []
+    real = ratelimit.hit
+    monkeypatch.setattr(ratelimit, "hit", lambda limits: counted.append(limits) or real(limits))
+    limits("web_login", "3/m")
+    assert web_login(client, PASSWORD).status_code == 302
+    assert counted == [[("web_login:ip:127.0.0.1", "3/m")]]
+
+
+@pytest.mark.django_db
+def test_a_cache_that_is_down_does_not_stop_the_website(client, account, limits, monkeypatch):
+    """The counters only shape load: with the cache unreachable, log-in still works (as the
+    API does), never a 500."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "incr", down)
+    assert web_login(client, PASSWORD).status_code == 302
+
+
 @pytest.mark.parametrize(
     "scope,name,data",
     [

@@ -1,4 +1,5 @@
-"""Audit search for supervisors: filter the audit trail, personal data masked.
+"""Audit search for supervisors: filter the audit trail (loket.core.audit), personal data
+masked.
 
 Supervisors and office administrators see the events of their offices (`?office=`); superusers
 see every office and the system events without one."""
@@ -106,6 +107,6 @@ def audit_search(request):
     query.pop("page", None)
     return render(
         request,
-        "core/audit_search.html",
+        "staff/audit_search.html",
         {"form": form, "page": page, "rows": rows, "offices": offices, "query": query.urlencode()},
     )
