@@ -28,9 +28,7 @@ class CodeWrong(DomainError, code="otp_code_wrong", status=400):
     message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
 
 
-class TwoFactorCentralOnly(DomainError):
-    code = "two_factor_central_only"
-    status = 409
+class TwoFactorCentralOnly(DomainError, code="two_factor_central_only", status=409):
     message = _(
         "Two-factor login is turned on and off on the central site only. This computer is the "
         "office's own server: it takes staff accounts from the central site."
