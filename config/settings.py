@@ -405,3 +405,8 @@ if LOKET_ROLE == "office" and not (LOKET_CENTRAL_URL and LOKET_OFFICE_CODE and L
     raise ImproperlyConfigured(
         "LOKET_ROLE=office needs LOKET_CENTRAL_URL, LOKET_OFFICE_CODE and LOKET_OFFICE_KEY."
     )
+if LOKET_ROLE == "office":
+    # Cookies ignore the port: on one machine (the README's two ports) a node sharing the central
+    # site's cookie names would log the browser out of the other site at each login.
+    SESSION_COOKIE_NAME = "loket_node_sessionid"
+    CSRF_COOKIE_NAME = "loket_node_csrftoken"

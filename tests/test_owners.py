@@ -57,3 +57,25 @@ def test_a_booking_event_is_built_only_by_the_lifecycle():
         rel for rel, text in _sources(skip=("booking/lifecycle.py",)) if pattern.search(text)
     ]
     assert offenders == []
+
+
+def test_a_move_of_places_is_written_only_by_the_ledger():
+    """ChannelMove rows come from capacity.services (move_unclaimed_places), in the move's
+    transaction; nobody else builds or writes one."""
+    pattern = re.compile(
+        r"(?<!class )ChannelMove\(|ChannelMove\.objects[^\n]*\.(create|update|bulk_create)\("
+    )
+    offenders = [
+        rel for rel, text in _sources(skip=("capacity/services.py",)) if pattern.search(text)
+    ]
+    assert offenders == []
+
+
+def test_reports_read_typed_facts_not_the_audit_trail():
+    """No report reads the audit trail's rows: the audit trail stays the human record."""
+    offenders = [
+        rel
+        for rel, text in _sources(skip=())
+        if rel.startswith("reports/") and re.search(r"AuditEvent|core\.audit\b", text)
+    ]
+    assert offenders == []

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +76,43 @@ class LivePlace(models.Model):
 
     def __str__(self) -> str:
         return self.holder
+
+
+class ChannelMove(models.Model):
+    """Append-only typed fact: `count` places of `from_channel`'s day `date` moved to
+    `to_channel`'s same day (today: unclaimed priority places released at the set time).
+    Written only by capacity.services.move_unclaimed_places, in the move's transaction; the
+    reports count these rows, not audit action strings (the audit trail stays the human
+    record). `officer`: who asked for the move, when known."""
+
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    from_channel = models.ForeignKey(
+        "offices.Channel",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from channel"),
+    )
+    to_channel = models.ForeignKey(
+        "offices.Channel", on_delete=models.PROTECT, related_name="+", verbose_name=_("to channel")
+    )
+    count = models.PositiveIntegerField(_("places moved"))
+    at = models.DateTimeField(_("moved at"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("move of places between channels")
+        verbose_name_plural = _("moves of places between channels")
+        indexes = [models.Index(fields=["office", "date"], name="channel_move_office_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gt=0), name="channel_move_count_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_channel=F("to_channel")), name="channel_move_two_channels"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.count} {self.from_channel_id}->{self.to_channel_id}"

@@ -1,6 +1,7 @@
 """Ledger writes: a place is taken or freed in one statement, never read-then-written.
 
-The ledger is the only writer of `CapacitySlot.used` and `.capacity`: take, free, move, resize.
+The ledger is the only writer of `CapacitySlot.used` and `.capacity`: take, free, move, resize
+(and of ChannelMove, the typed fact of places moved between channels).
 Each change that gives places back emits a typed event in the caller's transaction
 (loket.capacity.events); listeners registered in `AppConfig.ready()` clear the full flag
 (here) and offer the place to whoever waits (the waiting list).
@@ -17,8 +18,8 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from loket.capacity.events import PlacesAdded, PlacesFreed
-from loket.capacity.models import CapacitySlot
-from loket.core import events
+from loket.capacity.models import CapacitySlot, ChannelMove
+from loket.core import clock, events
 from loket.core.errors import DomainError, NotFound
 from loket.offices.events import CapacityConfigured
 from loket.offices.models import Channel
@@ -33,6 +34,10 @@ class QuotaExhausted(DomainError, code="quota_exhausted", status=409):
 
 class WindowNotFound(NotFound, code="window_not_found"):
     message = _("This channel has no arrival window starting at that time.")
+
+
+class ChannelMoveInvalid(DomainError, code="channel_move_invalid", status=409):
+    message = _("Places can only move to another channel of the same office.")
 
 
 def ensure_day_slots(*, channel: Channel, day: dt.date) -> None:
@@ -239,13 +244,19 @@ def resize_days_in_use(*, channel: Channel, since: dt.date) -> list[CapacitySlot
 set_slot_capacity = resize_day
 
 
-def move_unclaimed_places(*, from_channel: Channel, to_channel: Channel, day: dt.date) -> int:
+def move_unclaimed_places(
+    *, from_channel: Channel, to_channel: Channel, day: dt.date, officer=None
+) -> int:
     """Move every free place of `from_channel` on `day` to `to_channel`'s first window of the
     day; returns how many moved (0 when none are free or the receiving day has no window).
 
-    Locks `from_channel`'s slots of the day (ascending id), then the receiving slot. Emits
-    PlacesAdded for the receiving day.
+    Locks `from_channel`'s slots of the day (ascending id), then the receiving slot. Writes the
+    move's typed fact (ChannelMove, what the reports count) and emits PlacesAdded for the
+    receiving day, in the same transaction. `officer`: who asked, when known. Refused
+    (ChannelMoveInvalid) unless the two are different channels of one office.
     """
+    if from_channel.pk == to_channel.pk or from_channel.office_id != to_channel.office_id:
+        raise ChannelMoveInvalid()
     ensure_day_slots(channel=from_channel, day=day)
     ensure_day_slots(channel=to_channel, day=day)
     with transaction.atomic():
@@ -265,6 +276,15 @@ def move_unclaimed_places(*, from_channel: Channel, to_channel: Channel, day: dt
             return 0
         CapacitySlot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("used"))
         CapacitySlot.objects.filter(pk=receiving.pk).update(capacity=F("capacity") + freed)
+        ChannelMove.objects.create(
+            office_id=from_channel.office_id,
+            date=day,
+            from_channel=from_channel,
+            to_channel=to_channel,
+            count=freed,
+            at=clock.now(),
+            officer=officer,
+        )
         events.emit(PlacesAdded(channel=to_channel, day=day))
     return freed
 

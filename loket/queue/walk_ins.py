@@ -131,7 +131,9 @@ def release_unclaimed_priority(*, office: Office, officer=None) -> int:
     day = local.date()
     with transaction.atomic():
         # The ledger moves the places and offers them to the receiving day's waiting list.
-        freed = ledger.move_unclaimed_places(from_channel=lane.channel, to_channel=target, day=day)
+        freed = ledger.move_unclaimed_places(
+            from_channel=lane.channel, to_channel=target, day=day, officer=officer
+        )
         if not freed:
             return 0
         audit.record(

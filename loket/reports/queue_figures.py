@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from loket.booking.models import Booking
+from loket.capacity.models import ChannelMove
 from loket.core import clock
 from loket.offices.models import ChannelKind, Office
 from loket.outreach.models import (
@@ -828,9 +829,6 @@ def priority_quota(office: Office, period: Period, memo: dict | None = None) -> 
     (elderly, young children, disability, pregnancy), and places released to another channel
     when unclaimed (as recorded on the day). Use % = (bookings + priority tickets taking a
     place) / places."""
-    from loket.core.models import AuditEvent
-
-    tz = zoneinfo.ZoneInfo(office.time_zone)
     channels = [
         c
         for c in _memo(memo, ("channels", office.pk), lambda: _channels(office))
@@ -872,14 +870,15 @@ def priority_quota(office: Office, period: Period, memo: dict | None = None) -> 
         .order_by()
     ):
         tickets[row["date"]] = [row["n"], row["walk_in"]]
-    start, end = period.moments(office.time_zone)
-    released: dict[dt.date, int] = defaultdict(int)
-    # The ledger keeps no typed fact of a move between channels yet: the count is the one
-    # the release's audit row records (queue.services.release_unclaimed_priority).
-    for at, after in AuditEvent.objects.filter(
-        office=office, action="capacity.priority_released", at__gte=start, at__lt=end
-    ).values_list("at", "after"):
-        released[at.astimezone(tz).date()] += int((after or {}).get("moved", 0))
+    # The ledger's typed facts of places moved away from a priority channel on the day.
+    released = dict(
+        ChannelMove.objects.filter(
+            office=office, from_channel_id__in=ids, date__range=(period.start, period.end)
+        )
+        .values_list("date")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
     rows = []
     sums = [0, 0, 0, 0]
     for day in period.dates():
@@ -887,7 +886,7 @@ def priority_quota(office: Office, period: Period, memo: dict | None = None) -> 
         n_booked = booked.get(day, 0)
         n_tickets, walk_ins = tickets.get(day, [0, 0])
         n_released = released.get(day, 0)
-        if not (n_places or n_booked or n_tickets):
+        if not (n_places or n_booked or n_tickets or n_released):
             continue
         used = n_booked + walk_ins
         sums = [sums[0] + n_places, sums[1] + n_booked, sums[2] + n_tickets, sums[3] + used]

@@ -4,7 +4,8 @@ Turned on by the officer from the setup page (a secret shown as text and QR code
 with a first code); from then on the staff login asks for a code after the password, and any
 session without it is ended (see session.py). Turning it on or off ends the account's other
 sessions (the setup page keeps its own). Turned off with a current code, or by an
-administrator deleting the device in the admin (a lost phone). Every change is audited.
+administrator deleting the device in the admin (a lost phone), which ends the officer's
+sessions too. Every change is audited.
 
 On an office node (LOKET_ROLE=office) the devices are the central site's, carried by the
 office's feed (loket.sync): the node asks for the code and checks it, but two-factor login is
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from loket.accounts.models import User
 from loket.accounts.sessions import end_other_sessions
 from loket.core import audit
 from loket.core.errors import DomainError, PermissionDenied
@@ -113,3 +115,14 @@ def turn_off(*, user, code: str) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         end_other_sessions(user=user)
         audit.record(action="staff.two_factor_off", obj=user, actor=user)
+
+
+def devices_removed(*, devices: list[TOTPDevice]) -> list[int]:
+    """An administrator removed these devices (a lost phone): as when two-factor login is
+    turned off, every session of each owner of a confirmed one ends (the administrator's own
+    goes on if the view keeps it). Call in the transaction that deleted them; returns the ids
+    of the accounts whose sessions end."""
+    owners = sorted({d.user_id for d in devices if d.confirmed})
+    for user in User.objects.filter(pk__in=owners):
+        end_other_sessions(user=user)
+    return owners

@@ -216,6 +216,13 @@ def _belongs(office: Office, model: str, fields: dict, pk) -> bool:
         return counter.filter(office=office).exists()
     if model == "core.auditevent":
         return fields.get("office") in (office.pk, None)
+    if model == "capacity.channelmove":
+        channels = {fields.get("from_channel"), fields.get("to_channel")}
+        if not all(isinstance(c, int) for c in channels):
+            return False
+        mine = apps.get_model("offices.Channel").objects.filter(pk__in=channels, office=office)
+        if mine.count() != len(channels):
+            return False  # a move between the office's own channels only
     if model == "queue.ticket" and fields.get("booking") is not None:
         if not Booking.objects.filter(pk=fields["booking"], office=office).exists():
             return False

@@ -167,11 +167,13 @@ def sync_once() -> Round:
         NodeState.objects.filter(pk=1).update(last_ok_at=now, offline_since=None, last_error="")
     else:
         current = state()
-        if current.offline_since is None:
+        went_down = current.offline_since is None
+        if went_down:
             current.offline_since = current.last_ok_at or now
         current.last_error = result.error[:300]
         current.save(update_fields=["offline_since", "last_error"])
-        logger.warning("sync: link down: %s", result.error)
+        if went_down:  # once per outage, not at every round
+            logger.warning("sync: link down: %s", result.error)
     return result
 
 

@@ -45,6 +45,7 @@ NODE_TABLES: dict[str, tuple[str, str]] = {
     "booking_booking": ("booking.booking", "U"),
     "capacity_capacityslot": ("capacity.capacityslot", "IU"),
     "capacity_liveplace": ("capacity.liveplace", "IUD"),
+    "capacity_channelmove": ("capacity.channelmove", "I"),
     # A supervisor's closing of a flag (the flags themselves are raised centrally).
     "sync_syncflag": ("sync.syncflag", "U"),
 }
@@ -61,6 +62,7 @@ OFFICE_CREATED_TABLES = (
     "queue_countersignin",
     "booking_bookingevent",
     "core_auditevent",
+    "capacity_channelmove",
 )
 # A slot the node had to create (a day past what the central site sent) also takes an id from
 # the office's range; the central site keeps it (known limit: a SQLite central site that stores

@@ -7,7 +7,7 @@ import pytest
 from loket.booking.models import BookingStatus
 from loket.booking.proofs import qr_payload
 from loket.capacity.integrity import find_drift
-from loket.capacity.models import CapacitySlot
+from loket.capacity.models import CapacitySlot, ChannelMove
 from loket.core import clock
 from loket.core.errors import InvalidInput, PermissionDenied
 from loket.core.models import AuditEvent
@@ -513,6 +513,10 @@ def test_unclaimed_priority_places_move_at_the_configured_time(queue_office, des
     assert (priority.used, priority.capacity) == (1, 1)
     assert lost.capacity == 10 + 19
     assert AuditEvent.objects.filter(action="capacity.priority_released").count() == 1
+    # The reports' typed fact of the move, with who asked.
+    assert list(ChannelMove.objects.values_list("count", "to_channel__code", "officer")) == [
+        (19, "lost-damaged", desk.pk)
+    ]
 
 
 def test_lost_passport_examination_is_booked_and_approved(queue_office, desk, officer, now):

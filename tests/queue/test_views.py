@@ -277,6 +277,26 @@ def test_supervisor_releases_unclaimed_priority_places(client, queue_office, sup
     assert "20" in response.content.decode()
 
 
+def test_releasing_priority_places_to_the_priority_channel_itself_is_a_clear_refusal(
+    client, queue_office, supervisor, now
+):
+    """A release configured into the priority channel itself (the admin allows it): the
+    supervisor is told, no 500, and no place moves."""
+    from loket.capacity.models import ChannelMove
+    from loket.offices.models import Channel
+    from loket.queue.models import QueueSettings
+
+    QueueSettings.objects.filter(office=queue_office).update(
+        priority_release_at=dt.time(8, 0),
+        priority_release_to=Channel.objects.get(office=queue_office, code="priority"),
+    )
+    login(client, supervisor)
+    response = client.post(reverse("queue:release_priority", args=["KRW"]), follow=True)
+    assert response.status_code == 200
+    assert "another channel of the same office" in response.content.decode()
+    assert not ChannelMove.objects.exists()
+
+
 def test_staff_menu_shows_only_the_pages_of_the_role(client, queue_office, desk):
     """The desk officer's menu has check-in and walk-in, not counters or the supervisor."""
     login(client, desk)

@@ -223,3 +223,51 @@ def test_a_staff_session_ends_after_a_working_day_however_active(client, now, de
             assert client.get("/office/KRW/desk/").status_code == 200
     with clock.frozen_at(DEFAULT_NOW + dt.timedelta(hours=12, minutes=5)):
         assert client.get("/office/KRW/desk/").status_code == 302
+
+
+@pytest.mark.parametrize("how", ["delete page", "delete selected"])
+def test_removing_a_lost_device_in_the_admin_ends_the_officers_sessions(
+    client, now, supervisor, queue_office, how
+):
+    """An administrator removes a supervisor's device (a lost phone): like turning two-factor
+    off, the supervisor's sessions end; the administrator's own goes on, and the removal is
+    audited."""
+    device = turn_on(client, supervisor)
+    assert client.get("/office/KRW/supervisor/").status_code == 200
+    admin = make_staff(queue_office, "admin@contoh.id")
+    admin.is_superuser = True
+    admin.save()
+    boss = Client()
+    staff_login(boss, admin)
+    assert boss.get("/admin/").status_code == 200
+    if how == "delete page":
+        url = f"/admin/otp_totp/totpdevice/{device.pk}/delete/"
+        response = boss.post(url, {"post": "yes"})
+    else:
+        response = boss.post(
+            "/admin/otp_totp/totpdevice/",
+            {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"},
+        )
+    assert response.status_code == 302, response.content.decode()[-800:]
+    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+    response = client.get("/office/KRW/supervisor/")
+    assert response.status_code == 302 and response["Location"].startswith("/office/login/")
+    assert boss.get("/admin/").status_code == 200
+    assert AuditEvent.objects.filter(action="admin.totpdevice.deleted").count() == 1
+
+
+def test_an_administrator_removing_their_own_device_stays_signed_in(client, now, queue_office):
+    """The administrator's own device, removed in the admin: their other sessions end, the
+    one that removed it goes on."""
+    admin = make_staff(queue_office, "admin@contoh.id", StaffRole.OFFICE_ADMIN)
+    admin.is_superuser = True
+    admin.save()
+    device = turn_on(client, admin)
+    other = Client()
+    staff_login(other, admin)
+    next_window(device)
+    assert other.post("/office/login/code/", {"code": current_code(device)}).status_code == 302
+    response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert other.get("/admin/").status_code == 302

@@ -27,7 +27,11 @@ class Command(BaseCommand):
         for email, password, role in staff:
             self.stdout.write(f"  staff ({role}): {email} / {password}")
         if today is not None:
-            self.stdout.write(f"  today's booking to check in: {today.code}")
+            # The desk types the NIK from the person's KTP: a demo has no KTP, so it is shown.
+            self.stdout.write(
+                f"  today's booking to check in: {today.code} "
+                f"({today.applicant.name}, NIK {today.nik})"
+            )
         day = clock.local_today(office.time_zone)
         closed = office_closed_reason(office, day)
         if closed is not None:
