@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("office/", include("loket.staff.urls")),
     path("office/", include("loket.queue.urls")),
+    path("office/", include("loket.sync.page_urls")),  # the supervisor's flags
     path("outreach/", include("loket.outreach.urls")),
     path("reports/", include("loket.reports.urls")),
     path("release/", include("loket.web.release_urls")),

@@ -305,10 +305,11 @@ def clear_full_on_added(event: PlacesAdded) -> None:
         clear_full(slot_id)
 
 
-def set_replicated_count(*, slot_id: int, used: int) -> None:
-    """The places an office node has handed out of a slot its office owns (a walk-in lane's,
-    loket.sync): at the central site, the node's count is the true one."""
-    CapacitySlot.objects.filter(pk=slot_id).update(used=used)
+def set_replicated_count(*, slot_id: int, used: int, capacity: int) -> None:
+    """The places of a slot its office owns (a walk-in lane's, loket.sync) as the office node
+    has them: at the central site, the node's figures are the true ones (its places handed
+    out, and its places moved, e.g. the priority places released to another lane at noon)."""
+    CapacitySlot.objects.filter(pk=slot_id).update(used=used, capacity=capacity)
 
 
 def take_place_beyond_capacity(*, slot_id: int) -> None:

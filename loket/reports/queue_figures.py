@@ -1208,3 +1208,13 @@ QUEUE_FIGURES = {
     "outreach_requests": outreach_requests,
     "emergency_cases": emergency_cases,
 }
+
+
+def forget_kept_months(*, office_id: int, days) -> int:
+    """Queue events of closed days arrived late (an office node back online after midnight,
+    loket.sync): the kept summaries of their months are dropped, and computed again with
+    them at the next reading. Returns how many were dropped."""
+    months = {_month_of(day) for day in days}
+    if not months:
+        return 0
+    return QueueMonthSummary.objects.filter(office_id=office_id, month__in=months).delete()[0]

@@ -6,9 +6,14 @@ session without it is ended (see session.py). Turning it on or off ends the acco
 sessions (the setup page keeps its own). Turned off with a current code, or by an
 administrator deleting the device in the admin (a lost phone), which ends the officer's
 sessions too. Every change is audited.
+
+On an office node (LOKET_ROLE=office) the devices are the central site's, carried by the
+office's feed (loket.sync): the node asks for the code and checks it, but two-factor login is
+turned on and off only on the central site (`TwoFactorCentralOnly`).
 """
 
 import segno
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,6 +28,22 @@ from loket.staff.permissions import roles_for
 
 class CodeWrong(DomainError, code="otp_code_wrong", status=400):
     message = _("The code is wrong or has expired. Enter the 6 digits your app shows now.")
+
+
+class TwoFactorCentralOnly(DomainError, code="two_factor_central_only", status=409):
+    message = _(
+        "Two-factor login is turned on and off on the central site only. This computer is the "
+        "office's own server: it takes staff accounts from the central site."
+    )
+
+
+def on_office_node() -> bool:
+    return settings.LOKET_ROLE == "office"
+
+
+def _refuse_on_office_node() -> None:
+    if on_office_node():
+        raise TwoFactorCentralOnly()
 
 
 def may_use_two_factor(user) -> bool:
@@ -43,6 +64,7 @@ def pending_device(user) -> TOTPDevice:
     """The account's unconfirmed device (its secret shown on the setup page), made once."""
     if not may_use_two_factor(user):
         raise PermissionDenied()
+    _refuse_on_office_node()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Loket", confirmed=False)
@@ -75,14 +97,15 @@ def turn_on(*, user, code: str) -> TOTPDevice:
     if not verify(device, code):
         raise CodeWrong()
     with transaction.atomic():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
+        device.save(update_fields=["confirmed"])  # (a signal: the office nodes take it)
         end_other_sessions(user=user)
         audit.record(action="staff.two_factor_on", obj=user, actor=user)
     return device
 
 
 def turn_off(*, user, code: str) -> None:
+    _refuse_on_office_node()
     device = confirmed_device(user)
     if device is None:
         return

@@ -121,7 +121,8 @@ def two_factor_setup(request):
     """Turn two-factor login on (secret and QR code, confirmed with a first code) or off."""
     if not two_factor.may_use_two_factor(request.user):
         raise PermissionDenied
-    error = None
+    error, status = None, 200
+    central_only = two_factor.on_office_node()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -138,11 +139,13 @@ def two_factor_setup(request):
             staff_session.refresh(request)
             return redirect("staff:two_factor")
         except DomainError as exc:
-            error = str(exc)
+            error, status = str(exc), exc.status
     device = two_factor.confirmed_device(request.user)
-    context = {"on": device is not None, "error": error}
-    if device is None:
+    context = {"on": device is not None, "error": error, "central_only": central_only}
+    if central_only:  # an office node: the state is shown, the central site changes it
+        context["central_only_text"] = str(two_factor.TwoFactorCentralOnly())
+    elif device is None:
         pending = two_factor.pending_device(request.user)
         context["secret"] = two_factor.secret_text(pending)
         context["qr"] = two_factor.qr_data_uri(pending)
-    return render(request, "staff/two_factor.html", context, status=400 if error else 200)
+    return render(request, "staff/two_factor.html", context, status=status)

@@ -7,11 +7,16 @@ AppliedChange per office and number; a repeated push skips what it already appli
 row only if it belongs to the pushing office and only the fields the office owns.
 """
 
+import datetime as dt
 import logging
+import zoneinfo
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.db import IntegrityError, connection, transaction
+from django.utils.dateparse import parse_datetime
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.booking import lifecycle
 from loket.booking.models import Booking, BookingStatus
@@ -20,7 +25,8 @@ from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
-from loket.sync.feed import BOOKING, FLAG, record_change
+from loket.reports.queue_figures import forget_kept_months
+from loket.sync.feed import BOOKING, DEVICE, FLAG, record_change
 from loket.sync.models import AppliedChange, FlagKind, NodeState, OfficeFeed, SyncFlag
 from loket.sync.ownership import (
     CENTRAL_ID_FLOOR,
@@ -100,15 +106,64 @@ def _apply_central_slot(row: dict) -> None:
     _save_row(row)
 
 
+def _closing(fields: dict) -> dict:
+    """A flag's closing as sent (who closed it: only an account this side knows)."""
+    closer = fields.get("resolved_by")
+    if closer is not None and not get_user_model().objects.filter(pk=closer).exists():
+        closer = None
+    return {
+        "resolved_at": parse_datetime(fields["resolved_at"])
+        if isinstance(fields.get("resolved_at"), str)
+        else fields.get("resolved_at"),
+        "resolved_by_id": closer,
+        "note": str(fields.get("note") or "")[:300],
+    }
+
+
+def _apply_central_flag(fields: dict) -> None:
+    """A flag as the central site has it; a flag this node closed stays closed here until the
+    central site learns of it (the node's closing is on its way up)."""
+    values = {"detail": fields["detail"], "at": fields["at"]}
+    local = SyncFlag.objects.filter(
+        office_id=fields["office"], kind=fields["kind"], object_id=fields["object_id"]
+    ).first()
+    if fields.get("resolved_at") is not None or local is None or local.resolved_at is None:
+        values.update(_closing(fields))
+    SyncFlag.objects.update_or_create(
+        office_id=fields["office"],
+        kind=fields["kind"],
+        object_id=fields["object_id"],
+        defaults=values,
+    )
+
+
+def _apply_central_device(row: dict) -> None:
+    """A staff member's two-factor device, as the central site has it; what the node learnt
+    checking codes itself stays: the last code used here (so a code is not accepted twice at
+    this node), the clock drift seen here, and its failures (throttling)."""
+    local = TOTPDevice.objects.filter(pk=row["pk"]).first()
+    if local is not None:
+        fields = row["fields"]
+        fields["last_t"] = max(local.last_t, int(fields["last_t"]))
+        fields["drift"] = local.drift
+        fields["throttling_failure_count"] = local.throttling_failure_count
+        fields["throttling_failure_timestamp"] = local.throttling_failure_timestamp
+        fields["last_used_at"] = local.last_used_at or fields["last_used_at"]
+    _save_row(row)
+
+
 def _forget_removed_staff(items: list[dict]) -> None:
-    """A configuration set names every staff role of the office: a role it no longer names
-    was taken away centrally, and goes at the node too."""
+    """A configuration set names every staff role of the office and every two-factor device
+    of its staff: a role or device it no longer names was taken away (turned off) centrally,
+    and goes at the node too."""
     offices = [row["pk"] for row in items if row["model"] == "offices.office"]
     if not offices:
         return
     kept = [row["pk"] for row in items if row["model"] == "staff.staffmembership"]
     membership = apps.get_model("staff.StaffMembership")
     membership.objects.filter(office_id__in=offices).exclude(pk__in=kept).delete()
+    devices = [row["pk"] for row in items if row["model"] == DEVICE]
+    TOTPDevice.objects.exclude(pk__in=devices).delete()  # a node holds no device of its own
 
 
 def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
@@ -129,14 +184,10 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
                 _apply_central_booking(row)
             elif model == "capacity.capacityslot":
                 _apply_central_slot(row)
+            elif model == DEVICE:
+                _apply_central_device(row)
             elif model == FLAG:
-                fields = row["fields"]
-                SyncFlag.objects.update_or_create(
-                    office_id=fields["office"],
-                    kind=fields["kind"],
-                    object_id=fields["object_id"],
-                    defaults={"detail": fields["detail"], "at": fields["at"]},
-                )
+                _apply_central_flag(row["fields"])
             else:
                 _save_row(row)
         _forget_removed_staff(items)
@@ -230,7 +281,10 @@ def _apply_node_slot(row: dict) -> None:
     if slot is None:
         _save_row(row)
     elif slot.channel.kind in OFFICE_CHANNEL_KINDS:
-        ledger.set_replicated_count(slot_id=slot.pk, used=row["fields"]["used"])
+        fields = row["fields"]
+        ledger.set_replicated_count(
+            slot_id=slot.pk, used=fields["used"], capacity=fields["capacity"]
+        )
 
 
 def _keep_central_ids_above_offices() -> None:
@@ -254,10 +308,30 @@ def _keep_central_ids_above_offices() -> None:
                 )
 
 
+def _apply_node_flag(office: Office, fields: dict) -> None:
+    """A flag the office's supervisor closed at the node: the first closing stands."""
+    if fields.get("office") != office.pk or fields.get("resolved_at") is None:
+        raise PushRefused()
+    flag = (
+        SyncFlag.objects.select_for_update()
+        .filter(office=office, kind=fields.get("kind"), object_id=fields.get("object_id"))
+        .first()
+    )
+    if flag is None or flag.resolved_at is not None:
+        return
+    SyncFlag.objects.filter(pk=flag.pk).update(**_closing(fields))
+    record_change(office_id=office.pk, model=FLAG, object_pk=str(flag.pk))
+
+
 def _apply_node_change(office: Office, change: dict) -> None:
     model, pk, fields = change["model"], change["pk"], change.get("fields")
     if model not in _LABELS:
         raise PushRefused()
+    if model == FLAG:
+        if not isinstance(fields, dict):
+            raise PushRefused()
+        _apply_node_flag(office, fields)
+        return
     if model == "capacity.liveplace":
         if fields is not None and fields.get("office") != office.pk:
             raise PushRefused()
@@ -275,6 +349,24 @@ def _apply_node_change(office: Office, change: dict) -> None:
         return  # the audit trail is append-only: a row once stored stays as it was
     else:
         _save_row({"model": model, "pk": pk, "fields": fields})
+
+
+def _closed_days(office: Office, changes: list[dict]) -> set:
+    """The office's closed local days (before today) that pushed queue rows belong to."""
+    tz = zoneinfo.ZoneInfo(office.time_zone)
+    today = clock.local_today(office.time_zone)
+    days = set()
+    for change in changes:
+        fields = change.get("fields") or {}
+        if change["model"] == "queue.ticketevent" and fields.get("at"):
+            at = fields["at"]
+            at = parse_datetime(at) if isinstance(at, str) else at
+            if at is not None:
+                days.add(at.astimezone(tz).date())
+        elif change["model"] == "queue.ticket" and fields.get("date"):
+            day = fields["date"]
+            days.add(dt.date.fromisoformat(day) if isinstance(day, str) else day)
+    return {day for day in days if day < today}
 
 
 def apply_node_changes(office: Office, changes: list[dict]) -> int:
@@ -301,4 +393,6 @@ def apply_node_changes(office: Office, changes: list[dict]) -> int:
             feed.pushed_seq = seq
         feed.last_push_at = now
         feed.save(update_fields=["pushed_seq", "last_push_at"])
+        # The reports keep closed months' queue figures: days that changed are read again.
+        forget_kept_months(office_id=office.pk, days=_closed_days(office, changes))
         return feed.pushed_seq

@@ -15,8 +15,19 @@ class SyncConfig(AppConfig):
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
         from loket.staff.layout import register_banner
+        from loket.staff.portal import PortalLink, register
         from loket.sync import listeners
         from loket.sync.templatetags.sync import sync_banner
+
+        register(
+            PortalLink(
+                "sync:flags",
+                _("Cases from the link with the central site"),
+                "oversight",
+                40,
+                permissions=("office.supervise",),
+            )
+        )
 
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)
@@ -35,5 +46,13 @@ class SyncConfig(AppConfig):
         post_save.connect(
             listeners.staff_account_saved, sender=get_user_model(), dispatch_uid="loket.sync.user"
         )
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                listeners.two_factor_device_changed,
+                sender=TOTPDevice,
+                dispatch_uid="loket.sync.totpdevice",
+            )
         # Every staff page says when the office node lost the central site.
         register_banner("sync", template="sync/banner.html", context=sync_banner)

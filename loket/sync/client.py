@@ -139,8 +139,21 @@ def push() -> int:
             raise LinkDown(f"the central site applied up to {applied} of {last}")
 
 
+_capture_checked = False
+
+
+def _capture_current() -> None:
+    """Once per process: a node started by an older Loket gets the triggers of tables
+    captured since (idempotent)."""
+    global _capture_checked
+    if not _capture_checked and state().pulled_seq is not None:
+        install_triggers()
+        _capture_checked = True
+
+
 def sync_once() -> Round:
     result = Round()
+    _capture_current()
     try:
         # The office's facts go first, so what comes down already reflects them.
         if state().pulled_seq is None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.accounts.models import Applicant
 from loket.booking.models import Booking
@@ -38,6 +39,7 @@ from loket.sync.ownership import ROLE_OFFICE
 BOOKING = "booking.booking"
 CONFIG = "config"
 FLAG = "sync.syncflag"
+DEVICE = "otp_totp.totpdevice"
 
 
 def is_office_node() -> bool:
@@ -148,6 +150,8 @@ def config_items(office: Office) -> list[dict]:
         *_rows(Counter.objects.filter(office=office)),
         *_users(get_user_model().objects.filter(pk__in=staff.values("user_id"))),
         *_rows(staff),
+        # Their confirmed two-factor devices (the secret included: the node checks the codes).
+        *_rows(TOTPDevice.objects.filter(user__in=staff.values("user_id"), confirmed=True)),
     ]
 
 

@@ -1,6 +1,7 @@
 """What feeds the central site's change feed, in the transaction of the change."""
 
 from django.conf import settings
+from django.db.models.signals import post_delete
 
 from loket.sync.feed import BOOKING, CONFIG, record_change
 
@@ -66,4 +67,21 @@ def staff_account_saved(sender, instance, raw=False, **kwargs) -> None:
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     for office_id in instance.staff_memberships.values_list("office_id", flat=True):
+        record_change(office_id=office_id, model=CONFIG, object_pk="-")
+
+
+def two_factor_device_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
+    """A staff member's two-factor device was confirmed (turned on) or removed (turned off, a
+    lost phone deleted in the admin): the nodes of their offices take it again. A code checked
+    at the central site saves the device too (its last code, its drift): not a change."""
+    if raw or not settings.LOKET_SYNC_KEYS or not instance.confirmed:
+        return
+    deleted = kwargs.get("signal") is post_delete
+    update_fields = kwargs.get("update_fields")
+    if not (deleted or created or (update_fields and "confirmed" in update_fields)):
+        return
+    from loket.staff.models import StaffMembership
+
+    memberships = StaffMembership.objects.filter(user_id=instance.user_id)
+    for office_id in memberships.values_list("office_id", flat=True):
         record_change(office_id=office_id, model=CONFIG, object_pk="-")

@@ -8,6 +8,7 @@ triggers in the transaction of every change the office owns), `NodeState` (how f
 has gone, and since when the link is down). Both: `SyncFlag`, what a supervisor must look at.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +105,15 @@ class SyncFlag(models.Model):
     detail = models.JSONField(default=dict)
     at = models.DateTimeField(_("at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("what was done"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

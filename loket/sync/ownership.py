@@ -46,6 +46,8 @@ NODE_TABLES: dict[str, tuple[str, str]] = {
     "capacity_capacityslot": ("capacity.capacityslot", "IU"),
     "capacity_liveplace": ("capacity.liveplace", "IUD"),
     "capacity_channelmove": ("capacity.channelmove", "I"),
+    # A supervisor's closing of a flag (the flags themselves are raised centrally).
+    "sync_syncflag": ("sync.syncflag", "U"),
 }
 
 # Rows only the office creates: on the node their ids start at office id x ID_RANGE, so they

@@ -251,3 +251,167 @@ def timed_check_ins(day_iso: str, bookings: list[dict]) -> dict:
             lags.append(_time.perf_counter() - started)
             assert result.ok and result.pushed, result.error
     return {"seconds": lags}
+
+
+# --- the office day run twice (with the link cut for an hour, and without) ----------------------
+
+# The node's day in three parts: the link is up in the morning and the afternoon; the test cuts
+# it for the midday hour in one run and leaves it up in the other. The same actions at the same
+# frozen moments in both runs.
+DAY_PARTS = {
+    "morning": (dt.time(7, 50), dt.time(11, 30)),
+    "midday": (dt.time(11, 30), dt.time(12, 30)),
+    "afternoon": (dt.time(12, 30), dt.time(15, 0)),
+}
+
+
+def _day_plan(day: dt.date) -> list[tuple[dt.datetime, str, int]]:
+    """(moment, action, argument) of the whole day, in the order they happen."""
+    minutes = dt.timedelta(minutes=1)
+    plan = [(_at(day, 7, 55), "sync", 0)]
+    # Booking j comes at 08:10 + 30 min x j; booking 11 never comes.
+    plan += [(_at(day, 8, 10) + 30 * j * minutes, "check_in", j) for j in range(11)]
+    plan += [(_at(day, h, m), "priority", s) for s, (h, m) in enumerate(((8, 20), (9, 50)))]
+    plan += [(_at(day, 11, 20), "priority", 2), (_at(day, 11, 50), "priority", 3)]
+    plan += [(_at(day, 12, 5), "release", 0)]  # the priority places left go to lost/damaged
+    plan += [(_at(day, 12, 20), "lost_damaged", 0), (_at(day, 13, 0), "lost_damaged", 1)]
+    tick, k = _at(day, 8, 15), 0
+    while tick < _at(day, 14, 30):  # every 10 minutes each counter calls, serves, finishes
+        plan += [(tick, "call", n) for n in (1, 2, 3, 4)]
+        if tick.time() == dt.time(12, 15):  # counter 1's person never comes to the counter
+            plan.append((tick + minutes, "no_show", 1))
+        plan += [(tick + minutes, "start", n) for n in (1, 2, 3, 4)]
+        plan += [(tick + (3 + (n + k) % 5) * minutes, "complete", n) for n in (1, 2, 3, 4)]
+        plan.append((tick + 8 * minutes, "sync", 0))
+        tick, k = tick + 10 * minutes, k + 1
+    plan.append((_at(day, 14, 45), "sync", 0))
+    return sorted(plan, key=lambda step: step[0])  # stable: ties keep their order above
+
+
+def node_day_part(day_iso: str, bookings: list[dict], part: str) -> dict:
+    """At the office node: one part of the day's plan. Returns what each sync round did and
+    what the desk was refused (both runs must refuse the same)."""
+    from loket.accounts.models import User
+    from loket.core.errors import DomainError
+    from loket.queue.counter_actions import mark_no_show, recall_ticket
+    from loket.queue.models import Counter, LaneKind
+    from loket.queue.walk_ins import release_unclaimed_priority
+    from loket.sync.client import sync_once
+    from tests.sync import office_day as queue
+
+    day = dt.date.fromisoformat(day_iso)
+    first, last = DAY_PARTS[part]
+    syncs, refused = [], []
+    birth = dt.date(1950, 3, 14)
+    for moment, action, arg in _day_plan(day):
+        if not first <= moment.time() < last:
+            continue
+        with clock.frozen_at(moment):
+            if action == "sync":
+                syncs.append(sync_once().ok)
+                continue
+            office = Office.objects.get(code="KRW")  # (the node has it from its first sync)
+            counters = list(Counter.objects.filter(office=office).order_by("number"))
+            desk = User.objects.get(email="meja@contoh.id")
+            supervisor = User.objects.get(email="supervisor@contoh.id")
+            # Counters 1 and 3: the first counter officer; 2 and 4: the second.
+            officers = [User.objects.get(email=f"loket{n}@contoh.id") for n in (2, 1)]
+            try:
+                if action == "check_in":
+                    queue.check_in_booking(
+                        office=office,
+                        code=bookings[arg]["code"],
+                        confirmed_nik=bookings[arg]["nik"],
+                        officer=desk,
+                    )
+                elif action in ("priority", "lost_damaged"):
+                    serial = (600 if action == "priority" else 800) + arg
+                    queue.issue_walk_in_ticket(
+                        office=office,
+                        lane_kind=LaneKind.PRIORITY
+                        if action == "priority"
+                        else LaneKind.LOST_DAMAGED,
+                        name=f"Pengunjung {serial}",
+                        nik=f"321501{birth:%d%m%y}{serial:04d}",
+                        birth_date=birth,
+                        officer=desk,
+                    )
+                elif action == "release":
+                    release_unclaimed_priority(office=office, officer=supervisor)
+                elif action == "no_show":
+                    counter, officer = counters[arg - 1], officers[arg % 2]
+                    for _recall in range(5):
+                        try:
+                            mark_no_show(counter=counter, officer=officer)
+                            break
+                        except DomainError:
+                            recall_ticket(counter=counter, officer=officer)
+            except DomainError as error:
+                refused.append([moment.isoformat(), action, error.code])
+            if action in ("call", "start", "complete"):
+                step = {
+                    "call": queue.call_next_ticket,
+                    "start": queue.start_service,
+                    "complete": queue.complete_ticket,
+                }[action]
+                try:
+                    step(counter=counters[arg - 1], officer=officers[arg % 2])
+                except DomainError:
+                    pass  # nobody waiting for this counter, or nobody at it
+    return {"syncs": syncs, "refused": refused}
+
+
+def day_reports(day_iso: str, moment_iso: str) -> dict:
+    """Every figure of the reports pages for the office's day, and for its month, as the office
+    head reads them at `moment` (JSON, in English)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import translation
+
+    from loket.reports import selectors
+
+    day = dt.date.fromisoformat(day_iso)
+    office = Office.objects.get(code="KRW")
+    out = {}
+    with clock.frozen_at(dt.datetime.fromisoformat(moment_iso)), translation.override("en"):
+        for kind in ("day", "month"):
+            figures = selectors.list_figures(office, selectors.period_for(kind, day))
+            out[kind] = {
+                f.key: json.loads(DjangoJSONEncoder().encode(f.as_dict())) for f in figures
+            }
+    return out
+
+
+def pending() -> int:
+    """At the node: the changes not yet at the central site."""
+    from loket.sync.client import pending_count
+
+    return pending_count()
+
+
+def turn_on_two_factor(email: str) -> dict:
+    """The officer turns two-factor login on at the central site (with the app's first code);
+    returns the device's key, for the test to compute the app's codes."""
+    from django_otp.oath import totp
+
+    from loket.accounts.models import User
+    from loket.staff import two_factor
+
+    user = User.objects.get(email=email)
+    device = two_factor.pending_device(user)
+    first = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    two_factor.turn_on(user=user, code=f"{first:06d}")
+    return {"key": device.key}
+
+
+def flags() -> list:
+    """The supervisor's cases: kind, object, closed, what was done, closed by."""
+    return [
+        [
+            f.kind,
+            f.object_id,
+            f.resolved_at is not None,
+            f.note,
+            f.resolved_by.email if f.resolved_by else None,
+        ]
+        for f in SyncFlag.objects.select_related("resolved_by").order_by("id")
+    ]

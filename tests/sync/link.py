@@ -164,3 +164,27 @@ def recreate_database(url: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return url
+
+
+def copy_database(source: CentralSite, target: CentralSite) -> None:
+    """Start `target` from a copy of `source`'s database (stopped): the same rows, the same
+    ids. SQLite through the backup API (a consistent copy, WAL included); PostgreSQL as a new
+    database made from the other as its template."""
+    import sqlite3
+
+    url = target.env.get("DATABASE_URL", "")
+    if url:
+        import psycopg
+
+        name, template = url.rsplit("/", 1)[1], source.env["DATABASE_URL"].rsplit("/", 1)[1]
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return
+    paths = [Path(site.env["LOKET_DATA_DIR"]) / "loket.sqlite3" for site in (source, target)]
+    origin, copy = sqlite3.connect(paths[0]), sqlite3.connect(paths[1])
+    try:
+        origin.backup(copy)
+    finally:
+        origin.close()
+        copy.close()

@@ -241,3 +241,81 @@ def test_a_role_taken_away_centrally_goes_at_the_node_too(settings, client, cent
     apply_central_items(items, pulled_seq=answer["last"])
     assert not StaffMembership.objects.filter(pk=supervisor.pk).exists()
     assert StaffMembership.objects.filter(office=central, role="desk").exists()
+
+
+def test_the_central_site_takes_the_walk_in_lanes_places_as_the_node_moved_them(client, central):
+    """At noon the node moves the priority places left to the lost/damaged lane, whose walk-ins
+    then use more places than its own quota: the central site takes both slots as the node
+    has them (places and places taken), rather than refusing the push."""
+    import json
+
+    from loket.capacity.models import CapacitySlot
+    from loket.capacity.services import ensure_day_slots
+    from loket.offices.models import Channel
+
+    slots = {}
+    for code in ("priority", "lost-damaged"):
+        channel = Channel.objects.get(office=central, code=code)
+        ensure_day_slots(channel=channel, day=WEDNESDAY)
+        slots[code] = CapacitySlot.objects.filter(channel=channel, date=WEDNESDAY).first()
+    priority, lost = slots["priority"], slots["lost-damaged"]
+    moved = priority.capacity - 4
+    changes = []
+    for seq, (slot, capacity, used) in enumerate(
+        [(priority, 4, 4), (lost, lost.capacity + moved, lost.capacity + 3)], start=1
+    ):
+        fields = serializers.serialize("python", [slot])[0]["fields"]
+        fields.update(capacity=capacity, used=used)
+        changes.append(
+            {
+                "seq": seq,
+                "key": f"KRW:{seq}",
+                "model": "capacity.capacityslot",
+                "pk": slot.pk,
+                "op": "U",
+                "holder": "",
+                "fields": fields,
+            }
+        )
+    answer = post(client, json.dumps({"changes": changes}, default=str))
+    assert answer.json() == {"applied_through": 2}
+    priority.refresh_from_db()
+    assert (priority.capacity, priority.used) == (4, 4)
+    capacity_before = lost.capacity
+    lost.refresh_from_db()
+    assert (lost.capacity, lost.used) == (capacity_before + moved, capacity_before + 3)
+
+
+def test_a_day_pushed_after_midnight_is_in_the_months_report(client, central, account, online):
+    """The month's report keeps the queue figures of closed days. A node back online the next
+    morning pushes yesterday's tickets: the month's figures count them at the next reading."""
+    import json
+
+    from loket.queue.models import TicketEvent
+    from loket.reports import selectors
+    from tests.helpers import THURSDAY
+
+    booking = pay(book(account, online, day=WEDNESDAY))
+    desk = central.staff_memberships.get(role="desk").user
+    with clock.frozen_at(at(WEDNESDAY, 9)):
+        ticket = queue.check_in_booking(
+            office=central, code=booking.code, confirmed_nik=booking.nik, officer=desk
+        )
+    month = selectors.period_for("month", WEDNESDAY)
+
+    def issued_on_wednesday() -> int:
+        with clock.frozen_at(at(THURSDAY, 8)):
+            rows = selectors.get_figure("served_within_target", central, month).rows
+        return next(row[1] for row in rows if row[0] == WEDNESDAY)
+
+    assert issued_on_wednesday() == 1  # and the month's closed days are kept from now on
+    issued = TicketEvent.objects.get(ticket=ticket)
+    event = serializers.serialize("python", [issued])[0]["fields"]
+    node_ticket = ticket_change(ticket, 1, number=999, booking=None)
+    event.update(ticket=node_ticket["pk"], at=at(WEDNESDAY, 15))
+    node_event = {**node_ticket, "seq": 2, "key": "KRW:2", "model": "queue.ticketevent"}
+    node_event.update(pk=node_ticket["pk"], fields=event)
+    with clock.frozen_at(at(THURSDAY, 8, 30)):
+        body = json.dumps({"changes": [node_ticket, node_event]}, default=str)
+        assert post(client, body).json() == {"applied_through": 2}
+    assert issued_on_wednesday() == 2

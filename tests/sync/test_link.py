@@ -14,6 +14,8 @@ import urllib.request
 import pytest
 from django.db import connection
 from django.template import Context, Template
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from loket.booking.models import Booking, BookingStatus
 from loket.capacity.integrity import find_drift
@@ -33,6 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 DAY = dt.date(2026, 12, 8)  # a Tuesday, no holiday near
 BOOKINGS = 12
+SUPERVISOR = ("supervisor@contoh.id", "supervisor-demo-2026")
 
 
 def at(hour: int, minute: int = 0) -> dt.datetime:
@@ -114,6 +117,8 @@ def test_the_office_keeps_serving_through_a_cut_and_the_central_site_gets_every_
     sides, nothing doubled by a repeated push, the ledger clean on both sides."""
     central = office_node
     bookings = central.prepared["bookings"]
+    # The supervisor has two-factor login on (turned on centrally, before the node starts).
+    key = central.call("turn_on_two_factor", SUPERVISOR[0])["key"]
 
     with clock.frozen_at(at(7, 55)):
         result = node.sync_once()
@@ -208,6 +213,25 @@ def test_the_office_keeps_serving_through_a_cut_and_the_central_site_gets_every_
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert json.loads(answer.read())["applied_through"] == NodeState.objects.get().pushed_seq
+
+    # The supervisor logs in at the node with the app's code and closes the case there; the
+    # closing reaches the central site with the node's next round.
+    assert TOTPDevice.objects.get(user__email=SUPERVISOR[0]).key == key
+    login = client.post("/office/login/", {"username": SUPERVISOR[0], "password": SUPERVISOR[1]})
+    assert login["Location"] == "/office/login/code/"
+    device = TOTPDevice.objects.get(key=key)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=1)
+    assert client.post("/office/login/code/", {"code": f"{code:06d}"}).status_code == 302
+    assert bookings[6]["code"] in client.get("/office/KRW/flags/").content.decode()
+    case = SyncFlag.objects.get(object_id=bookings[6]["code"], kind="cancelled_served")
+    closed = client.post("/office/KRW/flags/", {"flag": case.pk, "note": "Refund stopped."})
+    assert closed.status_code == 302
+    with clock.frozen_at(at(9, 40)):
+        assert node.sync_once().ok
+    assert ["cancelled_served", bookings[6]["code"], True, "Refund stopped.", SUPERVISOR[0]] in (
+        central.call("flags")
+    )
+    assert "kasus untuk supervisor" not in banner()
 
     there = central.call("day_figures", DAY.isoformat())
     here = central_site.day_figures(DAY.isoformat())
