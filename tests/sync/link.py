@@ -17,17 +17,11 @@ OFFICE_KEY = "kunci-kantor-karawang-uji-0123456789"
 
 
 def free_port() -> int:
-    """A free port of 8700-8720; each pytest-xdist worker looks in a part of its own."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    first = 8700 + (int(worker) % 2) * 10 if worker.isdigit() else 8700
-    for port in range(first, first + 10):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8700-8720")
+    """A port the kernel hands out (ephemeral, so not one another test run of this machine has
+    just been given: a node must never reach another run's central site)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class CentralSite:
@@ -137,7 +131,7 @@ def office_node(*, data_dir: Path, day: str, central: CentralSite) -> CentralSit
         LOKET_OFFICE_CODE="KRW",
         LOKET_OFFICE_KEY=OFFICE_KEY,
         LOKET_SYNC_KEYS="",
-        LOKET_SYNC_TIMEOUT="3",
+        LOKET_SYNC_TIMEOUT="30",  # a stopped central site refuses at once; a loaded one is slow
     )
 
 
