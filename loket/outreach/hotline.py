@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loket.accounts.models import User
 from loket.capacity import live
-from loket.core import audit, clock
+from loket.core import audit, clock, events
 from loket.identity import regions
 from loket.identity.nik import NikInvalid, parse_nik
 from loket.offices.models import ChannelKind, Office
@@ -24,6 +24,7 @@ from loket.outreach.errors import (
     OutsideWorkingArea,
     ReasonRequired,
 )
+from loket.outreach.events import EmergencyCaseChanged
 from loket.outreach.models import EmergencyCase, EmergencyReason, EmergencyStatus
 from loket.outreach.planning import (
     _closure_reason,
@@ -96,6 +97,7 @@ def record_emergency_case(
                 "in_working_area": eligibility.in_working_area,
             },
         )
+        events.emit(EmergencyCaseChanged(case=case))
     return case
 
 
@@ -192,6 +194,7 @@ def approve_emergency_case(
                 "code": locked.code,
             },
         )
+        events.emit(EmergencyCaseChanged(case=locked))
     return locked
 
 
@@ -216,4 +219,5 @@ def reject_emergency_case(*, case: EmergencyCase, actor: User, reason: str) -> E
             before=before,
             after={**_case_snapshot(locked), "reason": reason},
         )
+        events.emit(EmergencyCaseChanged(case=locked))
     return locked

@@ -1,7 +1,8 @@
 """Applying the other side's changes, by the ownership table (loket.sync.ownership).
 
 At the node (`apply_central_items`): the central site's rows, except a booking the desk has
-already moved on (checked in, completed, no-show) and the office's own walk-in slots.
+already moved on (checked in, completed, no-show), the office's own walk-in slots and the
+ticket the desk gave an emergency case.
 At the central site (`apply_node_changes`): the node's changes, exactly once and in order (one
 AppliedChange per office and number; a repeated push skips what it already applied), each
 row only if it belongs to the pushing office and only the fields the office owns.
@@ -25,13 +26,17 @@ from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
+from loket.outreach.models import EmergencyCase, EmergencyStatus
+from loket.queue.models import Ticket
 from loket.reports.queue_figures import forget_kept_months
-from loket.sync.feed import BOOKING, DEVICE, FLAG, record_change
+from loket.sync.feed import BOOKING, DEVICE, EMERGENCY_CASE, FLAG, record_change
 from loket.sync.models import AppliedChange, FlagKind, NodeState, OfficeFeed, SyncFlag
 from loket.sync.ownership import (
+    CENTRAL_CASE_DECISION,
     CENTRAL_ID_FLOOR,
     ID_RANGE,
     NODE_TABLES,
+    OFFICE_CASE_FIELDS,
     OFFICE_CHANNEL_KINDS,
     OFFICE_CREATED_TABLES,
     OFFICE_STATUSES,
@@ -96,6 +101,19 @@ def _apply_central_booking(row: dict) -> None:
                 detail={"office_status": local[0]},
             )
         return  # the desk's word stands: the person was there
+    _save_row(row)
+
+
+def _apply_central_case(row: dict) -> None:
+    """An emergency case as the central site has it; its check-in is the office's: the ticket
+    the desk gave it here stays, and a ticket this node does not hold is not linked."""
+    fields = row["fields"]
+    local = EmergencyCase.objects.filter(pk=row["pk"]).values_list("ticket_id", flat=True)
+    mine, theirs = local.first(), fields.get("ticket")
+    if mine is not None:
+        fields["ticket"] = mine
+    elif theirs is not None and not Ticket.objects.filter(pk=theirs).exists():
+        fields["ticket"] = None
     _save_row(row)
 
 
@@ -184,6 +202,8 @@ def apply_central_items(items: list[dict], *, pulled_seq: int) -> None:
                 _apply_central_booking(row)
             elif model == "capacity.capacityslot":
                 _apply_central_slot(row)
+            elif model == EMERGENCY_CASE:
+                _apply_central_case(row)
             elif model == DEVICE:
                 _apply_central_device(row)
             elif model == FLAG:
@@ -204,6 +224,9 @@ def _belongs(office: Office, model: str, fields: dict, pk) -> bool:
     row the office created (an id from its own range, naming the office)."""
     if model == "booking.booking":
         return Booking.objects.filter(pk=pk, office=office).exists()
+    if model == EMERGENCY_CASE:
+        mine = EmergencyCase.objects.filter(pk=pk, office=office).exists()
+        return mine and fields.get("office") == office.pk
     if model == "capacity.capacityslot":
         channel = apps.get_model("offices.Channel").objects.filter(pk=fields.get("channel"))
         slot = CapacitySlot.objects.filter(pk=pk).exclude(channel__office=office)
@@ -276,6 +299,26 @@ def _apply_node_booking(office: Office, pk, fields: dict) -> None:
     lifecycle.apply_office_status(booking, to=status)
 
 
+def _apply_node_case(office: Office, pk, fields: dict) -> None:
+    """The desk's check-in of an emergency case at the node: the case takes the ticket (a
+    ticket of the office, pushed before it). The decision is the central site's and final: a
+    row that differs in it is refused. The first ticket stands: a case already linked keeps
+    its ticket (the other one stays in the queue as issued). Locks the case row."""
+    case = EmergencyCase.objects.select_for_update().get(pk=pk)
+    central = serializers.serialize("python", [case])[0]["fields"]
+    if any(str(fields.get(f)) != str(central[f]) for f in CENTRAL_CASE_DECISION):
+        raise PushRefused()
+    values = {f: fields.get(f) for f in OFFICE_CASE_FIELDS}
+    ticket_id = values["ticket"]
+    if ticket_id is None or case.ticket_id is not None:
+        return
+    if not Ticket.objects.filter(pk=ticket_id, office=office).exists():
+        raise PushRefused()
+    if case.status != EmergencyStatus.APPROVED:  # a decision is final: never happens
+        raise PushRefused()
+    EmergencyCase.objects.filter(pk=case.pk).update(ticket_id=ticket_id)
+
+
 def _apply_node_slot(row: dict) -> None:
     slot = CapacitySlot.objects.filter(pk=row["pk"]).select_related("channel").first()
     if slot is None:
@@ -345,6 +388,8 @@ def _apply_node_change(office: Office, change: dict) -> None:
         _apply_node_booking(office, pk, fields)
     elif model == "capacity.capacityslot":
         _apply_node_slot({"model": model, "pk": pk, "fields": fields})
+    elif model == EMERGENCY_CASE:
+        _apply_node_case(office, pk, fields)
     elif model == "core.auditevent" and apps.get_model(model).objects.filter(pk=pk).exists():
         return  # the audit trail is append-only: a row once stored stays as it was
     else:

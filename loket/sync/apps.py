@@ -14,6 +14,7 @@ class SyncConfig(AppConfig):
 
         from loket.booking.lifecycle import BookingMoved, BookingStatusChanged
         from loket.core import events
+        from loket.outreach.events import EmergencyCaseChanged
         from loket.staff.layout import register_banner
         from loket.staff.portal import PortalLink, register
         from loket.sync import listeners
@@ -32,6 +33,7 @@ class SyncConfig(AppConfig):
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)
         events.listen(BookingMoved, listeners.booking_changed)
+        events.listen(EmergencyCaseChanged, listeners.emergency_case_changed)
         if settings.LOKET_ROLE == "office":
             # The central site's duties are not a node's: its holds, reminders and offers are
             # the central site's (a node would remind people twice).

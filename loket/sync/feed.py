@@ -1,10 +1,11 @@
 """The central site's feed to an office node: what changed for the office, numbered per office.
 
 A change is recorded (`record_change`) in the transaction that makes it, by the listeners of the
-booking lifecycle's events and of configuration saves; it gets its per-office number when the
-feed is read (`number_changes`, under the office's feed row lock), so a number is only ever
-given to a committed change and a reader never skips one that commits late. An item carries the
-row as it is when read: applying it twice, or an older one after it, changes nothing.
+booking lifecycle's events, of the emergency hotline's events and of configuration saves; it
+gets its per-office number when the feed is read (`number_changes`, under the office's feed row
+lock), so a number is only ever given to a committed change and a reader never skips one that
+commits late. An item carries the row as it is when read: applying it twice, or an older one
+after it, changes nothing.
 """
 
 import datetime as dt
@@ -31,6 +32,7 @@ from loket.offices.models import (
     WeekdayCapacity,
     WorkingAreaRegency,
 )
+from loket.outreach.models import EmergencyCase
 from loket.queue.models import Counter, Lane, QueueSettings, Stage
 from loket.staff.models import StaffMembership
 from loket.sync.models import CentralChange, OfficeFeed, SyncFlag
@@ -40,6 +42,7 @@ BOOKING = "booking.booking"
 CONFIG = "config"
 FLAG = "sync.syncflag"
 DEVICE = "otp_totp.totpdevice"
+EMERGENCY_CASE = "outreach.emergencycase"
 
 
 def is_office_node() -> bool:
@@ -132,6 +135,22 @@ def booking_items(bookings) -> list[dict]:
     return items
 
 
+def case_items(office: Office, cases) -> list[dict]:
+    """Each emergency case with the accounts it names (who recorded and decided it: a password
+    only for the office's own staff, who log in at the node) and its live place."""
+    cases = list(cases)
+    if not cases:
+        return []
+    user_ids = {c.recorded_by_id for c in cases}
+    user_ids |= {c.decided_by_id for c in cases if c.decided_by_id is not None}
+    staff_ids = set(StaffMembership.objects.filter(office=office).values_list("user_id", flat=True))
+    users = _rows(get_user_model().objects.filter(pk__in=user_ids))
+    for row in users:
+        if row["pk"] not in staff_ids:
+            row["fields"]["password"] = "!"
+    return [*users, *_rows(cases), *[live_place_item(holder_of(c)) for c in cases]]
+
+
 def config_items(office: Office) -> list[dict]:
     channels = Channel.objects.filter(office=office)
     staff = StaffMembership.objects.filter(office=office)
@@ -174,7 +193,9 @@ def snapshot(office: Office) -> dict:
                 day += dt.timedelta(days=1)
     slots = CapacitySlot.objects.filter(channel__office=office, date__range=(first, last))
     bookings = Booking.objects.filter(office=office, date__range=(first, last)).order_by("id")
+    cases = EmergencyCase.objects.filter(office=office, service_date__range=(first, last))
     items = config_items(office) + _rows(slots) + booking_items(bookings)
+    items += case_items(office, cases.order_by("id"))
     return {"seq": seq, "items": items}
 
 
@@ -192,6 +213,8 @@ def changes_after(office: Office, *, after: int, limit: int = 500) -> dict:
     if any(c.model == CONFIG for c in changes):
         items += config_items(office)
     items += booking_items(Booking.objects.filter(pk__in=booking_pks).order_by("id"))
+    case_pks = {int(c.object_pk) for c in changes if c.model == EMERGENCY_CASE}
+    items += case_items(office, EmergencyCase.objects.filter(pk__in=case_pks).order_by("id"))
     flag_pks = {int(c.object_pk) for c in changes if c.model == FLAG}
     items += _rows(SyncFlag.objects.filter(pk__in=flag_pks))
     return {"last": last, "more": more, "items": items}

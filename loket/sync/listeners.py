@@ -3,12 +3,18 @@
 from django.conf import settings
 from django.db.models.signals import post_delete
 
-from loket.sync.feed import BOOKING, CONFIG, record_change
+from loket.sync.feed import BOOKING, CONFIG, EMERGENCY_CASE, record_change
 
 
 def booking_changed(event) -> None:
     booking = event.booking
     record_change(office_id=booking.office_id, model=BOOKING, object_pk=str(booking.pk))
+
+
+def emergency_case_changed(event) -> None:
+    """A case recorded or decided at the hotline: the office's node takes it."""
+    case = event.case
+    record_change(office_id=case.office_id, model=EMERGENCY_CASE, object_pk=str(case.pk))
 
 
 def config_models() -> list:

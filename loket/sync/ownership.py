@@ -1,9 +1,10 @@
 """Who owns what (README, "The office node"): ownership decides every conflict.
 
 The central site owns online places, bookings' existence and cancellation, payments, accounts
-and configuration. The office owns its walk-in lanes, its day's queue (tickets, their events,
-issuance, BAP cases, counters' sign-ins) and what its desk did to a booking once the person
-stood there (checked in, completed, no-show).
+and configuration, and an emergency case's existence, data and decision. The office owns its
+walk-in lanes, its day's queue (tickets, their events, issuance, BAP cases, counters' sign-ins)
+and what its desk did to a booking or an emergency case once the person stood there (checked
+in, completed, no-show; a case's ticket).
 """
 
 from loket.booking.models import BookingStatus
@@ -17,6 +18,12 @@ ROLE_OFFICE = "office"
 OFFICE_STATUSES = frozenset(
     s.value for s in (BookingStatus.CHECKED_IN, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 )
+
+# An emergency case's fields the office writes: the desk's check-in links the ticket.
+OFFICE_CASE_FIELDS = ("ticket",)
+# The central decision on a case: a pushed row that differs here was never sent by the
+# central site (a decision is final once made) and is refused.
+CENTRAL_CASE_DECISION = ("status", "service_date", "code", "office")
 
 # Channels whose places the office hands out itself (its walk-in lanes and examinations).
 OFFICE_CHANNEL_KINDS = frozenset(
@@ -43,6 +50,8 @@ NODE_TABLES: dict[str, tuple[str, str]] = {
     "booking_bookingevent": ("booking.bookingevent", "I"),
     "core_auditevent": ("core.auditevent", "I"),
     "booking_booking": ("booking.booking", "U"),
+    # The desk's check-in of an emergency case (its ticket); the case itself is central.
+    "outreach_emergencycase": ("outreach.emergencycase", "U"),
     "capacity_capacityslot": ("capacity.capacityslot", "IU"),
     "capacity_liveplace": ("capacity.liveplace", "IUD"),
     "capacity_channelmove": ("capacity.channelmove", "I"),
