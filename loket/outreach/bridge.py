@@ -167,6 +167,14 @@ def issue_emergency_ticket(*, case: EmergencyCase, officer) -> Ticket:
     return ticket
 
 
+def link_node_ticket(*, case: EmergencyCase, ticket: Ticket) -> None:
+    """An office node's check-in of the case reaches the central site (loket.sync): the case
+    takes the ticket the node's desk issued, unless it has one already (the first stands).
+    The caller holds the case row locked."""
+    if EmergencyCase.objects.filter(pk=case.pk, ticket__isnull=True).update(ticket=ticket):
+        case.ticket = ticket
+
+
 def issue_simpatik_ticket(*, admission: WalkInAdmission, officer, nik: str = "") -> Ticket:
     """The first-stage ticket of a walk-in admitted at a Simpatik day (today, the office's
     counters, in arrival order). The admission holds the ledger place (and, with the `nik`,

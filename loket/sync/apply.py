@@ -26,6 +26,7 @@ from loket.capacity.models import CapacitySlot, LivePlace
 from loket.core import audit, clock
 from loket.core.errors import DomainError
 from loket.offices.models import Office
+from loket.outreach import bridge as outreach_bridge
 from loket.outreach.models import EmergencyCase, EmergencyStatus
 from loket.queue.models import Ticket
 from loket.reports.queue_figures import forget_kept_months
@@ -312,11 +313,10 @@ def _apply_node_case(office: Office, pk, fields: dict) -> None:
     ticket_id = values["ticket"]
     if ticket_id is None or case.ticket_id is not None:
         return
-    if not Ticket.objects.filter(pk=ticket_id, office=office).exists():
+    ticket = Ticket.objects.filter(pk=ticket_id, office=office).first()
+    if ticket is None or case.status != EmergencyStatus.APPROVED:
         raise PushRefused()
-    if case.status != EmergencyStatus.APPROVED:  # a decision is final: never happens
-        raise PushRefused()
-    EmergencyCase.objects.filter(pk=case.pk).update(ticket_id=ticket_id)
+    outreach_bridge.link_node_ticket(case=case, ticket=ticket)
 
 
 def _apply_node_slot(row: dict) -> None:

@@ -28,7 +28,7 @@ from loket.sync.ownership import ID_RANGE, office_id_base
 from tests.conftest import make_nik
 from tests.helpers import WEDNESDAY, at
 
-pytestmark = pytest.mark.skipif(
+node_only = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="an office node runs on the embedded SQLite database"
 )
 
@@ -154,6 +154,7 @@ def checked_in_at_the_node(central, settings, case) -> tuple[EmergencyCase, Tick
     return case, ticket, changes
 
 
+@node_only
 def test_a_check_in_at_the_node_reaches_the_central_site_once(
     client, central, hotline_officer, settings
 ):
@@ -202,6 +203,7 @@ def case_change(case: EmergencyCase, seq: int, **overrides) -> dict:
     }
 
 
+@node_only
 def test_a_push_for_another_offices_case_or_the_central_decision_is_refused(
     client, central, hotline_officer, settings
 ):
