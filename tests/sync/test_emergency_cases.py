@@ -258,3 +258,23 @@ def test_a_push_for_another_offices_case_or_the_central_decision_is_refused(
         assert post(client, [taken]).json() == {"applied_through": 1}
     case.refresh_from_db()
     assert (case.ticket_id, case.applicant_name) == (ticket.pk, "Pak Darto")
+
+
+@node_only
+def test_the_node_keeps_its_check_in_when_the_case_comes_down_again(
+    client, central, hotline_officer, settings
+):
+    """The ticket is the office's: the central row fed again (before the node's check-in
+    reached it) leaves the node's ticket on the case; a ticket the node does not hold is not
+    linked there."""
+    with clock.frozen_at(at(WEDNESDAY, 8)):
+        case = approve(record(central, hotline_officer), central)
+        fed = get(client, "/snapshot").json()
+    case, ticket, _changes = checked_in_at_the_node(central, settings, case)
+    apply_central_items(fed["items"], pulled_seq=fed["seq"])
+    assert EmergencyCase.objects.get(pk=case.pk).ticket_id == ticket.pk
+
+    [row] = case_items(fed["items"])
+    EmergencyCase.objects.filter(pk=case.pk).update(ticket=None)
+    apply_central_items([{**row, "fields": {**row["fields"], "ticket": 999}}], pulled_seq=1)
+    assert EmergencyCase.objects.get(pk=case.pk).ticket_id is None
