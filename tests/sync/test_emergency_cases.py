@@ -278,3 +278,15 @@ def test_the_node_keeps_its_check_in_when_the_case_comes_down_again(
     EmergencyCase.objects.filter(pk=case.pk).update(ticket=None)
     apply_central_items([{**row, "fields": {**row["fields"], "ticket": 999}}], pulled_seq=1)
     assert EmergencyCase.objects.get(pk=case.pk).ticket_id is None
+
+
+def test_an_office_node_refuses_the_hotline_and_says_so(settings, client, office):
+    """Recording and deciding a case stay central; the desk's code page stays at the node."""
+    settings.LOKET_ROLE = "office"
+    for path in ("/outreach/hotline/", "/outreach/hotline/1/"):
+        page = client.post(path, data={})
+        assert page.status_code == 503
+        assert "central site only" in page.content.decode()
+    assert client.get("/outreach/staff/check-in/").status_code != 503
+    settings.LOKET_ROLE = "central"
+    assert client.get("/outreach/hotline/").status_code != 503
