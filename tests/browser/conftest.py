@@ -115,7 +115,11 @@ def shoot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:
-        width = page.evaluate("document.documentElement.scrollWidth")
+        page.wait_for_load_state()  # a click may have started a navigation
+        width = page.evaluate("document.documentElement?.scrollWidth")
+        if width is None:  # between two documents: wait for the new one
+            page.wait_for_load_state()
+            width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"], f"{name} scrolls sideways ({width} px)"
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -78,6 +78,8 @@ PAGES = {
     "queue:release_priority": (OFFICE, staff_at_office(S, A)),
     "queue:ledger": (OFFICE, staff_at_office(S, A)),
     "queue:refunds": (OFFICE, staff_at_office(S, A)),
+    # The office node's cases for the supervisor (loket.sync): at the central site too.
+    "sync:flags": (OFFICE, staff_at_office(S, A)),
     "queue:bap": (OFFICE, staff_at_office(C, S)),
     "queue:pickup": (OFFICE, staff_at_office(D, C, S)),
     "queue:board": (OFFICE, public()),
