@@ -1,23 +1,28 @@
-"""On an office node, online booking and the emergency hotline's recording and deciding are
-refused with a clear message: they stay central (a case recorded or decided at a node would
-never reach the central site, and its id would meet the central site's)."""
+"""On an office node, online booking and outreach's recording and deciding (the emergency
+hotline, Eazy Passport requests, service days) are refused with a clear message: they stay
+central (a row made at a node would never reach the central site, and its id would meet the
+central site's). The desk's code page for outreach stays: it checks in approved cases."""
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from loket.sync.feed import is_office_node
 
 # The applicant's booking paths: pages and API.
 CENTRAL_ONLY_PAGES = ("/book/", "/bookings/", "/waitlist/", "/release/", "/accounts/register/")
-# The hotline's pages record and decide emergency cases: the central site's (loket.sync.ownership).
-CENTRAL_ONLY_HOTLINE = ("/outreach/hotline/",)
+# Outreach's pages record and decide cases, requests and service days: the central site's
+# (loket.sync.ownership), but for the desk's code page.
+CENTRAL_ONLY_OUTREACH = ("/outreach/",)
+OUTREACH_AT_NODE = ("/outreach/staff/check-in/",)
 CENTRAL_ONLY_API = (
     "/api/v1/bookings",
     "/api/v1/payments",
     "/api/v1/waitlist",
     "/api/v1/release",
     "/api/v1/auth/register",
+    "/api/v1/outreach",
 )
 
 
@@ -28,10 +33,11 @@ def refusal_text() -> str:
     )
 
 
-def hotline_refusal_text() -> str:
+def outreach_refusal_text() -> str:
     return _(
-        "Emergency cases are recorded and decided on the central site only. This computer is "
-        "the office's own server: the desk checks an approved case in by its DR code."
+        "Outreach (the emergency hotline, Eazy Passport, service days) is recorded and decided "
+        "on the central site only. This computer is the office's own server: the desk checks "
+        "an approved emergency case in by its DR code."
     )
 
 
@@ -46,9 +52,15 @@ class OfficeNodeMiddleware:
                 return JsonResponse(
                     {"code": "online_booking_central_only", "detail": refusal_text()}, status=503
                 )
-            if path.startswith(CENTRAL_ONLY_PAGES + CENTRAL_ONLY_HOTLINE):
-                hotline = path.startswith(CENTRAL_ONLY_HOTLINE)
-                text = escape(hotline_refusal_text() if hotline else refusal_text())
-                body = f"<!doctype html><title>Loket</title><main><h1>{text}</h1></main>"
+            outreach = path.startswith(CENTRAL_ONLY_OUTREACH) and not path.startswith(
+                OUTREACH_AT_NODE
+            )
+            if outreach or path.startswith(CENTRAL_ONLY_PAGES):
+                text = escape(outreach_refusal_text() if outreach else refusal_text())
+                body = (
+                    f'<!doctype html><html lang="{get_language() or "id"}"><meta charset="utf-8">'
+                    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                    f"<title>Loket</title><main><h1>{text}</h1></main>"
+                )
                 return HttpResponse(body, status=503)
         return self.get_response(request)

@@ -280,13 +280,24 @@ def test_the_node_keeps_its_check_in_when_the_case_comes_down_again(
     assert EmergencyCase.objects.get(pk=case.pk).ticket_id is None
 
 
-def test_an_office_node_refuses_the_hotline_and_says_so(settings, client, office):
-    """Recording and deciding a case stay central; the desk's code page stays at the node."""
+def test_an_office_node_refuses_outreach_and_says_so(settings, client, office):
+    """Recording and deciding cases, requests and service days stay central (a row made at the
+    node would never reach the central site); the desk's code page stays at the node."""
     settings.LOKET_ROLE = "office"
-    for path in ("/outreach/hotline/", "/outreach/hotline/1/"):
+    for path in (
+        "/outreach/hotline/",
+        "/outreach/hotline/1/",
+        "/outreach/eazy-passport/",
+        "/outreach/staff/requests/",
+        "/outreach/staff/service-days/1/",
+        "/outreach/service-days/1/book/",
+    ):
         page = client.post(path, data={})
-        assert page.status_code == 503
+        assert page.status_code == 503, path
         assert "central site only" in page.content.decode()
+    refused = client.post("/api/v1/outreach/service-days/1/bookings", data={})
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "online_booking_central_only"
     assert client.get("/outreach/staff/check-in/").status_code != 503
     settings.LOKET_ROLE = "central"
     assert client.get("/outreach/hotline/").status_code != 503
