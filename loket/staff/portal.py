@@ -4,6 +4,7 @@ The portal (the staff index) shows, per office, the links whose permission the a
 there, grouped in sections. Staff knows no channel: the channels fill this registry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -45,6 +46,14 @@ class PortalLink:
 
 
 _links: dict[str, PortalLink] = {}
+# Predicates an app registers to withdraw links where their pages are not served (e.g. pages
+# that stay on the central site, at an office node); asked each time the portal is drawn.
+_withdrawn: list[Callable[[PortalLink], bool]] = []
+
+
+def withdraw_when(predicate: Callable[[PortalLink], bool]) -> None:
+    if predicate not in _withdrawn:
+        _withdrawn.append(predicate)
 
 
 def register(*links: PortalLink) -> None:
@@ -66,7 +75,7 @@ def sections_for(office, permissions: set[str]) -> list[dict]:
     """[{"heading", "links": [{"url", "label"}]}] for one office, empty sections left out."""
     grouped: dict[str, list[dict]] = {}
     for link in links():
-        if link.shown_for(permissions):
+        if link.shown_for(permissions) and not any(hidden(link) for hidden in _withdrawn):
             grouped.setdefault(link.section, []).append(
                 {"url": link.url(office), "label": link.label}
             )

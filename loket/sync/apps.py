@@ -16,8 +16,9 @@ class SyncConfig(AppConfig):
         from loket.core import events
         from loket.outreach.events import EmergencyCaseChanged
         from loket.staff.layout import register_banner
-        from loket.staff.portal import PortalLink, register
+        from loket.staff.portal import PortalLink, register, withdraw_when
         from loket.sync import listeners
+        from loket.sync.middleware import central_only_link
         from loket.sync.templatetags.sync import sync_banner
 
         register(
@@ -29,6 +30,9 @@ class SyncConfig(AppConfig):
                 permissions=("office.supervise",),
             )
         )
+
+        # At a node, outreach's pages answer 503 (central only): the portal does not offer them.
+        withdraw_when(central_only_link)
 
         # The central site's feed: every booking change of an office, and its configuration.
         events.listen(BookingStatusChanged, listeners.booking_changed)

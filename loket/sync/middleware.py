@@ -4,6 +4,7 @@ central (a row made at a node would never reach the central site, and its id wou
 central site's). The desk's code page for outreach stays: it checks in approved cases."""
 
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,6 +42,23 @@ def outreach_refusal_text() -> str:
     )
 
 
+def refused_page(path: str) -> str | None:
+    """At a node: "outreach" or "booking" for a page that stays central, else None."""
+    if path.startswith(CENTRAL_ONLY_OUTREACH) and not path.startswith(OUTREACH_AT_NODE):
+        return "outreach"
+    if path.startswith(CENTRAL_ONLY_PAGES):
+        return "booking"
+    return None
+
+
+def central_only_link(link) -> bool:
+    """A staff portal link (loket.staff.portal) to a page a node refuses."""
+    if not is_office_node():
+        return False
+    kwargs = {"office_code": "KRW"} if link.office_in == "path" else {}
+    return refused_page(reverse(link.url_name, kwargs=kwargs)) is not None
+
+
 class OfficeNodeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,11 +70,9 @@ class OfficeNodeMiddleware:
                 return JsonResponse(
                     {"code": "online_booking_central_only", "detail": refusal_text()}, status=503
                 )
-            outreach = path.startswith(CENTRAL_ONLY_OUTREACH) and not path.startswith(
-                OUTREACH_AT_NODE
-            )
-            if outreach or path.startswith(CENTRAL_ONLY_PAGES):
-                text = escape(outreach_refusal_text() if outreach else refusal_text())
+            refused = refused_page(path)
+            if refused:
+                text = escape(outreach_refusal_text() if refused == "outreach" else refusal_text())
                 body = (
                     f'<!doctype html><html lang="{get_language() or "id"}"><meta charset="utf-8">'
                     '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -301,3 +301,27 @@ def test_an_office_node_refuses_outreach_and_says_so(settings, client, office):
     assert client.get("/outreach/staff/check-in/").status_code != 503
     settings.LOKET_ROLE = "central"
     assert client.get("/outreach/hotline/").status_code != 503
+
+
+def test_an_office_nodes_portal_does_not_offer_the_pages_it_refuses(settings, office):
+    """At a node the portal leaves out outreach's central pages (they answer 503 there) and
+    keeps the desk's code page and the office day's pages."""
+    from django.urls import reverse
+
+    from loket.staff import portal
+
+    def urls():
+        permissions = {"outreach.hotline", "outreach.plan", "outreach.check_in_case", "desk.view"}
+        sections = portal.sections_for(office, permissions)
+        return [link["url"] for section in sections for link in section["links"]]
+
+    query = f"?office={office.code}"
+    central = urls()
+    assert reverse("outreach:hotline") + query in central
+    assert reverse("outreach:staff_requests") + query in central
+    settings.LOKET_ROLE = "office"
+    node = urls()
+    assert reverse("outreach:hotline") + query not in node
+    assert reverse("outreach:staff_requests") + query not in node
+    assert reverse("outreach:check_in") + query in node
+    assert set(node) - set(central) == set()
