@@ -3,7 +3,7 @@ once to several channels gets one place. The control test shows the race is real
 claim switched off, the check before the transaction lets two walk-ins of one NIK through."""
 
 import datetime as dt
-import time
+import threading
 
 import pytest
 
@@ -68,13 +68,15 @@ def test_control_a_check_by_reading_lets_two_channels_through(office, desk, monk
     transaction, a priority and a lost/damaged desk serving the same NIK at once both succeed:
     neither sees the other's uncommitted ticket. The unique claim is what holds the rule."""
 
+    both_read = threading.Barrier(2, timeout=20)
+
     def check_by_reading(*, nik, holder, day, **_):
         others = Ticket.objects.filter(applicant_nik=nik, date=day).exclude(
             pk=int(holder.split(":")[1])
         )
         if others.exists():
             raise live.LivePlaceExists(channel="?")
-        time.sleep(0.5)  # not committed yet: the other desk reads meanwhile
+        both_read.wait()  # neither commits before the other desk has read
 
     monkeypatch.setattr(live, "claim", check_by_reading)
     results = run_in_threads(
