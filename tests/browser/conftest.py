@@ -22,6 +22,21 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 740}
+TV = {"width": 1280, "height": 720}
+# Records what the board asks the browser to say (headless Chromium has no voices); the count is
+# mirrored in <html data-spoken> so the test can wait on it with a locator.
+SPEECH_STUB = """
+window.__spoken = [];
+Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
+  speak: function (u) {
+    window.__spoken.push({text: u.text, lang: u.lang});
+    document.documentElement.dataset.spoken = String(window.__spoken.length);
+    setTimeout(function () { if (u.onend) u.onend(); }, 50);
+  },
+  getVoices: function () { return []; },
+  cancel: function () {}
+}});
+"""
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,13 @@ from loket.offices.models import WeekdayCapacity
 from loket.queue import check_in, errors, office_setup, walk_ins
 from loket.queue.models import Ticket, TicketStatus
 from loket.staff.models import StaffRole
-from tests.browser.conftest import PHONE, assert_no_csp_violations, watch_csp
+from tests.browser.conftest import (
+    PHONE,
+    SPEECH_STUB,
+    TV,
+    assert_no_csp_violations,
+    watch_csp,
+)
 from tests.conftest import make_nik
 from tests.queue import conftest as queue_fixtures
 from tests.queue.conftest import AT_9_10, DAY, make_staff, paid_booking
@@ -33,21 +39,6 @@ fast_passwords = queue_fixtures.fast_passwords
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "rahasia-staf-123"  # make_staff's password
-TV = {"width": 1280, "height": 720}
-# Records what the board asks the browser to say (headless Chromium has no voices); the count is
-# mirrored in <html data-spoken> so the test can wait on it with a locator.
-SPEECH_STUB = """
-window.__spoken = [];
-Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
-  speak: function (u) {
-    window.__spoken.push({text: u.text, lang: u.lang});
-    document.documentElement.dataset.spoken = String(window.__spoken.length);
-    setTimeout(function () { if (u.onend) u.onend(); }, 50);
-  },
-  getVoices: function () { return []; },
-  cancel: function () {}
-}});
-"""
 
 
 @pytest.fixture

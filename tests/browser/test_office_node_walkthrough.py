@@ -20,13 +20,19 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from tests.browser.conftest import PHONE, SCREENSHOTS, assert_no_csp_violations, watch_csp
+from tests.browser.conftest import (
+    PHONE,
+    SCREENSHOTS,
+    SPEECH_STUB,
+    TV,
+    assert_no_csp_violations,
+    watch_csp,
+)
 from tests.sync.link import OFFICE_KEY, ROOT, CentralSite
 
 pytestmark = pytest.mark.skipif(
@@ -37,21 +43,7 @@ pytestmark = pytest.mark.skipif(
 
 DAY = dt.date(2026, 12, 8)  # the training day (a Tuesday, no holiday near): any day runs it
 DOCS = ROOT / "docs" / "screenshots"
-TV = {"width": 1280, "height": 720}
 WIDE = {"width": 1280, "height": 900}
-# Headless Chromium has no voices: record what the board asks the browser to say.
-SPEECH_STUB = """
-window.__spoken = [];
-Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
-  speak: function (u) {
-    window.__spoken.push({text: u.text, lang: u.lang});
-    document.documentElement.dataset.spoken = String(window.__spoken.length);
-    setTimeout(function () { if (u.onend) u.onend(); }, 50);
-  },
-  getVoices: function () { return []; },
-  cancel: function () {}
-}});
-"""
 APPLICANT_NIK = "3215016506950007"  # the README's API example: Dewi Lestari, 25-06-1995
 ELDERLY_NIK = "3215011403500001"  # born 14-03-1950: the priority lane's elderly
 OFFLINE = "Kantor sedang offline sejak"
@@ -80,27 +72,8 @@ class MakeRun(CentralSite):
         self.url = f"http://127.0.0.1:{port}"
         self.database = data_dir / "loket.sqlite3"
 
-    def start(self, timeout: float = 60) -> None:
-        with open(self.log, "ab") as log:
-            self.server = subprocess.Popen(
-                [sys.executable, "-m", "config.run", "--host", "127.0.0.1", f"--port={self.port}"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.server.poll() is None, self.log.read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise AssertionError(f"{self.url} did not start: {self.log.read_text()[-3000:]}")
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "config.run", "--host", "127.0.0.1", f"--port={self.port}"]
 
     def query(self, sql: str) -> list[tuple]:
         """Read this site's database (what its own pages would show), read-only."""

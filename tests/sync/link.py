@@ -75,23 +75,26 @@ class CentralSite:
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+        ]
+
     def start(self, timeout: float = 60) -> None:
         with open(self.log, "ab") as log:
             self.server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "4",
-                    "--timeout",
-                    "60",
-                ],
+                self.command(),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -100,6 +103,7 @@ class CentralSite:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            assert self.server.poll() is None, self.log.read_text()[-3000:]
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
                     if answer.status == 200:
@@ -107,7 +111,7 @@ class CentralSite:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise AssertionError(f"the central site did not start: {self.log.read_text()[-2000:]}")
+        raise AssertionError(f"{self.url} did not start: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         """The central site goes down (the link is cut)."""
